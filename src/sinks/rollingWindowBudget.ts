@@ -1,0 +1,181 @@
+/**
+ * The request budget of one HubSpot account, as HubSpot counts it: at most `capacity` requests in any rolling
+ * window of `windowMs` (10 s), plus an optional daily cap. Pure bookkeeping on timestamps the caller passes in;
+ * waiting is the sink's job, so this runs the same in real, accelerated and virtual time.
+ *
+ * HubSpot counts per token across every process that uses it, so a consumer-group member takes `share` of the
+ * configured allowance, and whatever HubSpot reports as remaining wins over our own count when it is lower
+ * (another client is eating into the same allowance).
+ */
+export interface RollingWindowBudgetOptions {
+  /** Requests per window for the whole account (all processes together). */
+  readonly requestsPerWindow: number
+  readonly windowMs?: number
+  /** This process's fraction of `requestsPerWindow` and `dailyLimit`, in (0, 1]. */
+  readonly share?: number
+  /** Requests per day for the whole account; no cap when absent. */
+  readonly dailyLimit?: number
+  /** When the daily allowance that is current at `now` resets (epoch ms). Default: next local midnight. */
+  readonly dailyResetAt?: (now: number) => number
+}
+
+/** The rate-limit headers of one HubSpot response (`X-HubSpot-RateLimit-*`), already parsed. */
+export interface ObservedRateLimit {
+  readonly max?: number
+  readonly remaining?: number
+  readonly intervalMs?: number
+  readonly dailyRemaining?: number
+}
+
+export type BudgetWait =
+  | { readonly _tag: 'Go' }
+  | { readonly _tag: 'Wait'; readonly until: number; readonly reason: 'window' | 'blocked' | 'daily' }
+
+export interface BudgetSnapshot {
+  readonly capacity: number
+  /** Requests (ours, plus what HubSpot told us others used) in the current window. */
+  readonly inUse: number
+  readonly blockedUntil: number
+  readonly dailyUsed: number
+  readonly dailyBlockedUntil: number
+}
+
+export const DEFAULT_WINDOW_MS = 10_000
+
+/** The next local midnight after `now`: HubSpot resets daily limits at midnight in the account's time zone. */
+export const nextLocalMidnight = (now: number): number => {
+  const d = new Date(now)
+  d.setHours(24, 0, 0, 0)
+  return d.getTime()
+}
+
+const validShare = (share: number): number => {
+  if (!(share > 0 && share <= 1)) throw new RangeError(`share must be in (0, 1], got ${share}`)
+  return share
+}
+
+export class RollingWindowBudget {
+  private readonly requestsPerWindow: number
+  private readonly dailyLimit: number | undefined
+  private readonly dailyResetAt: (now: number) => number
+  private windowMs: number
+  private share: number
+  private hubspotMax: number | undefined
+  /** Send times (ascending) of requests still inside the window; includes phantom entries for foreign usage. */
+  private readonly sends: number[] = []
+  private blockedUntil = 0
+  private dailyUsed = 0
+  private dailyPeriodEnd: number | undefined
+  private dailyBlockedUntil = 0
+
+  constructor(options: RollingWindowBudgetOptions) {
+    if (!(options.requestsPerWindow >= 1)) {
+      throw new RangeError(`requestsPerWindow must be ≥ 1, got ${options.requestsPerWindow}`)
+    }
+    this.requestsPerWindow = options.requestsPerWindow
+    this.windowMs = options.windowMs ?? DEFAULT_WINDOW_MS
+    this.share = validShare(options.share ?? 1)
+    this.dailyLimit = options.dailyLimit
+    this.dailyResetAt = options.dailyResetAt ?? nextLocalMidnight
+  }
+
+  /** Requests this process may have in one window. Never 0: a member with a tiny share still makes progress. */
+  get capacity(): number {
+    const account = Math.min(this.requestsPerWindow, this.hubspotMax ?? Number.POSITIVE_INFINITY)
+    return Math.max(1, Math.floor(account * this.share))
+  }
+
+  setShare(share: number): void {
+    this.share = validShare(share)
+  }
+
+  /** Whether a request may go at `now`, or until when it must wait and why. */
+  check(now: number): BudgetWait {
+    this.rollDailyPeriod(now)
+    if (this.dailyBlockedUntil > now) return { _tag: 'Wait', until: this.dailyBlockedUntil, reason: 'daily' }
+    if (this.blockedUntil > now) return { _tag: 'Wait', until: this.blockedUntil, reason: 'blocked' }
+    this.prune(now)
+    const capacity = this.capacity
+    if (this.sends.length < capacity) return { _tag: 'Go' }
+    // The window frees a slot when the send that puts us over capacity leaves it.
+    const pivot = this.sends[this.sends.length - capacity] ?? now
+    return { _tag: 'Wait', until: pivot + this.windowMs, reason: 'window' }
+  }
+
+  /** Counts a request sent at `now`. Call only after `check(now)` said Go. */
+  take(now: number): void {
+    this.insert(now)
+    this.rollDailyPeriod(now)
+    this.dailyUsed += 1
+    const dailyCap = this.dailyCap
+    if (dailyCap !== undefined && this.dailyUsed >= dailyCap) this.blockDaily(now)
+  }
+
+  /** Nothing goes to the account before `until` (a ten-secondly 429, Retry-After). */
+  blockUntil(until: number): void {
+    this.blockedUntil = Math.max(this.blockedUntil, until)
+  }
+
+  /** The daily allowance is spent: nothing goes before the reset. Returns the reset time. */
+  blockDaily(now: number): number {
+    this.dailyBlockedUntil = Math.max(this.dailyBlockedUntil, this.dailyResetAt(now))
+    return this.dailyBlockedUntil
+  }
+
+  /**
+   * Takes in what HubSpot said in the response to a request sent at `sentAt`. HubSpot's `remaining` was counted
+   * when that request arrived, so our sends after `sentAt` are not in it yet and are subtracted.
+   */
+  observe(headers: ObservedRateLimit, sentAt: number, now: number): void {
+    if (headers.intervalMs !== undefined && headers.intervalMs > this.windowMs)
+      this.windowMs = headers.intervalMs
+    if (headers.max !== undefined && headers.max >= 1) this.hubspotMax = headers.max
+    if (headers.dailyRemaining !== undefined && headers.dailyRemaining <= 0) this.blockDaily(now)
+    if (headers.remaining === undefined) return
+    this.prune(now)
+    const ourRemaining = this.capacity - this.sends.length
+    const sentSince = this.sends.filter((t) => t > sentAt).length
+    const hubspotRemaining = headers.remaining - sentSince
+    // Others use the same token: pretend their excess was sent now, so it ages out of our window like our own.
+    for (let i = 0; i < ourRemaining - hubspotRemaining; i += 1) this.insert(now)
+  }
+
+  inUse(now: number): number {
+    this.prune(now)
+    return this.sends.length
+  }
+
+  snapshot(now: number): BudgetSnapshot {
+    this.rollDailyPeriod(now)
+    return {
+      capacity: this.capacity,
+      inUse: this.inUse(now),
+      blockedUntil: this.blockedUntil,
+      dailyUsed: this.dailyUsed,
+      dailyBlockedUntil: this.dailyBlockedUntil,
+    }
+  }
+
+  private get dailyCap(): number | undefined {
+    return this.dailyLimit === undefined ? undefined : Math.max(1, Math.floor(this.dailyLimit * this.share))
+  }
+
+  private rollDailyPeriod(now: number): void {
+    if (this.dailyPeriodEnd === undefined) this.dailyPeriodEnd = this.dailyResetAt(now)
+    if (now < this.dailyPeriodEnd) return
+    this.dailyUsed = 0
+    this.dailyPeriodEnd = this.dailyResetAt(now)
+  }
+
+  private prune(now: number): void {
+    let expired = 0
+    while (expired < this.sends.length && (this.sends[expired] ?? 0) <= now - this.windowMs) expired += 1
+    if (expired > 0) this.sends.splice(0, expired)
+  }
+
+  private insert(at: number): void {
+    let i = this.sends.length
+    while (i > 0 && (this.sends[i - 1] ?? 0) > at) i -= 1
+    this.sends.splice(i, 0, at)
+  }
+}
