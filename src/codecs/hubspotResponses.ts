@@ -1,0 +1,83 @@
+import * as t from 'io-ts'
+
+/**
+ * Response bodies of HubSpot's "record attendance" endpoints (contract §3). HubSpot's newer specs mark most
+ * fields required, but a client that refused a success because `links` was missing would turn a written batch
+ * into a failure: these codecs require only what the client reads, and keep the rest optional. The simulator
+ * sends every field the spec marks required.
+ */
+
+const StringArrayMap = t.record(t.string, t.array(t.string))
+
+/** One entry of a `StandardError.errors` / error body `errors` list. */
+export const ErrorDetail = t.intersection([
+  t.type({ message: t.string }),
+  t.partial({ code: t.string, in: t.string, subCategory: t.string, context: StringArrayMap }),
+])
+export type ErrorDetail = t.TypeOf<typeof ErrorDetail>
+
+/** A per-input error inside a 200 batch response. `context` names the inputs (`vids`, `emails`). */
+export const StandardError = t.intersection([
+  t.type({ status: t.string, category: t.string, message: t.string }),
+  t.partial({
+    context: StringArrayMap,
+    errors: t.array(ErrorDetail),
+    links: t.record(t.string, t.string),
+    id: t.string,
+    subCategory: t.unknown,
+  }),
+])
+export type StandardError = t.TypeOf<typeof StandardError>
+
+export const BatchStatus = t.keyof({ COMPLETE: null, PENDING: null, PROCESSING: null, CANCELED: null })
+export type BatchStatus = t.TypeOf<typeof BatchStatus>
+
+/** `{vid}` from the vid variants (A, C), `{vid, email}` from the email variants (B, D). */
+export const SubscriberResult = t.partial({ vid: t.number, email: t.string })
+export type SubscriberResult = t.TypeOf<typeof SubscriberResult>
+
+/** The 200 body of variants A–D (`BatchResponseSubscriberVidResponse` / `…EmailResponse` in HubSpot's spec). */
+export const BatchResponse = t.intersection([
+  t.type({ status: BatchStatus, results: t.array(SubscriberResult) }),
+  t.partial({
+    startedAt: t.string,
+    completedAt: t.string,
+    requestedAt: t.string,
+    numErrors: t.number,
+    links: t.record(t.string, t.string),
+    errors: t.array(StandardError),
+  }),
+])
+export type BatchResponse = t.TypeOf<typeof BatchResponse>
+
+/** The body of any non-2xx response. */
+export const ErrorBody = t.intersection([
+  t.type({ status: t.string, message: t.string }),
+  t.partial({
+    correlationId: t.string,
+    category: t.string,
+    subCategory: t.unknown,
+    context: StringArrayMap,
+    links: t.record(t.string, t.string),
+    errors: t.array(ErrorDetail),
+    errorType: t.string,
+    policyName: t.string,
+    groupName: t.string,
+  }),
+])
+export type ErrorBody = t.TypeOf<typeof ErrorBody>
+
+export const RateLimitPolicyName = t.keyof({ TEN_SECONDLY_ROLLING: null, DAILY: null })
+export type RateLimitPolicyName = t.TypeOf<typeof RateLimitPolicyName>
+
+/** The 429 body: `errorType: "RATE_LIMIT"` and which policy was hit. */
+export const RateLimitBody = t.intersection([
+  t.type({
+    status: t.string,
+    message: t.string,
+    errorType: t.literal('RATE_LIMIT'),
+    policyName: RateLimitPolicyName,
+  }),
+  t.partial({ correlationId: t.string, category: t.string, groupName: t.string }),
+])
+export type RateLimitBody = t.TypeOf<typeof RateLimitBody>

@@ -1,0 +1,177 @@
+import { isRight } from 'fp-ts/lib/Either.js'
+import type { SubscriberInput } from '../../codecs/hubspotRequests.js'
+import { BatchResponse, ErrorBody, RateLimitPolicyName } from '../../codecs/hubspotResponses.js'
+import type { CallFailure, CallResult, CallSuccess, FailureKind, RateLimitHeaders } from './callResult.js'
+import { mapBatchOutcomes, namedByErrorBody } from './mapInputs.js'
+import { readRateLimitHeaders } from './rateLimitHeaders.js'
+
+export interface RawResponse {
+  readonly statusCode: number
+  readonly headers: Record<string, string | string[] | undefined>
+  readonly text: string
+}
+
+const header = (h: RawResponse['headers'], name: string): string | undefined => {
+  const v = h[name]
+  return Array.isArray(v) ? v[0] : v
+}
+
+const parseJson = (text: string): { ok: true; value: unknown } | { ok: false } => {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown }
+  } catch {
+    return { ok: false }
+  }
+}
+
+const oneLine = (s: string, max = 500): string => {
+  const flat = s.replace(/\s+/g, ' ').trim()
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat
+}
+
+const kindOfStatus = (status: number): { kind: FailureKind; retryable: boolean } => {
+  if (status === 401) return { kind: 'unauthenticated', retryable: false }
+  if (status === 403) return { kind: 'missingScopes', retryable: false }
+  if (status === 404) return { kind: 'notFound', retryable: false }
+  if (status === 408) return { kind: 'timeout', retryable: true }
+  if (status >= 500) return { kind: 'server', retryable: true }
+  if (status >= 400) return { kind: 'validation', retryable: false }
+  return { kind: 'badResponse', retryable: false }
+}
+
+const withCorrelation = <T extends { correlationId?: string }>(target: T, id: string | undefined): T => {
+  if (id !== undefined) target.correlationId = id
+  return target
+}
+
+const badResponse = (
+  r: RawResponse,
+  rateLimit: RateLimitHeaders,
+  correlationId: string | undefined,
+  message: string,
+  retryable: boolean,
+  body: unknown,
+): CallFailure =>
+  withCorrelation<CallFailure>(
+    {
+      _tag: 'failure',
+      kind: 'badResponse',
+      retryable,
+      httpStatus: r.statusCode,
+      message,
+      rateLimit,
+      body,
+      details: [],
+    },
+    correlationId,
+  )
+
+/**
+ * Turns one HTTP response into a CallResult. `emptySuccess` marks the upsert variants, whose 2xx has no
+ * documented body: any body is ignored and every input counts as accepted.
+ */
+export const interpretResponse = (
+  r: RawResponse,
+  inputs: readonly SubscriberInput[],
+  emptySuccess: boolean,
+  now: number,
+): CallResult => {
+  const rateLimit = readRateLimitHeaders(r.headers, now)
+  const headerCorrelation = header(r.headers, 'x-hubspot-correlation-id')
+  const parsed = r.text.trim() === '' ? undefined : parseJson(r.text)
+
+  if (r.statusCode >= 200 && r.statusCode < 300) {
+    if (emptySuccess)
+      return withCorrelation<CallSuccess>(
+        {
+          _tag: 'success',
+          httpStatus: r.statusCode,
+          status: 'NO_CONTENT',
+          acceptedIndices: inputs.map((_, i) => i),
+          rejected: [],
+          rateLimit,
+        },
+        headerCorrelation,
+      )
+    // A body that does not parse may be a truncated transfer (worth a retry, and the write is idempotent);
+    // JSON of the wrong shape will not change on a retry.
+    if (parsed === undefined || !parsed.ok)
+      return badResponse(
+        r,
+        rateLimit,
+        headerCorrelation,
+        `HubSpot answered ${r.statusCode} with a body that is not JSON`,
+        true,
+        oneLine(r.text, 2000),
+      )
+    const decoded = BatchResponse.decode(parsed.value)
+    if (!isRight(decoded))
+      return badResponse(
+        r,
+        rateLimit,
+        headerCorrelation,
+        `HubSpot answered ${r.statusCode} with an unexpected body shape`,
+        false,
+        parsed.value,
+      )
+    const body = decoded.right
+    const { acceptedIndices, rejected } = mapBatchOutcomes(inputs, body.results, body.errors ?? [])
+    const success: CallResult = {
+      _tag: 'success',
+      httpStatus: r.statusCode,
+      status: body.status,
+      acceptedIndices,
+      rejected,
+      rateLimit,
+    }
+    if (body.startedAt !== undefined) success.startedAt = body.startedAt
+    if (body.completedAt !== undefined) success.completedAt = body.completedAt
+    return withCorrelation(success, headerCorrelation)
+  }
+
+  const value = parsed?.ok === true ? parsed.value : r.text === '' ? undefined : oneLine(r.text, 2000)
+  const decoded = ErrorBody.decode(value)
+  const errorBody = isRight(decoded) ? decoded.right : undefined
+  const correlationId = headerCorrelation ?? errorBody?.correlationId
+  const { kind, retryable } =
+    r.statusCode === 429 ? { kind: 'rateLimited' as const, retryable: true } : kindOfStatus(r.statusCode)
+  const message = `HubSpot ${r.statusCode}${errorBody?.category === undefined ? '' : ` ${errorBody.category}`}: ${
+    errorBody === undefined
+      ? typeof value === 'string' && value !== ''
+        ? value
+        : 'no error body'
+      : oneLine(errorBody.message)
+  }`
+  const details = (errorBody?.errors ?? []).map(
+    (d) =>
+      `${d.code === undefined ? '' : `${d.code}: `}${oneLine(d.message)}${d.in === undefined ? '' : ` (in ${d.in})`}`,
+  )
+  const failure: CallFailure = {
+    _tag: 'failure',
+    kind,
+    retryable,
+    httpStatus: r.statusCode,
+    message,
+    rateLimit,
+    details,
+  }
+  if (value !== undefined) failure.body = value
+  if (errorBody?.category !== undefined) failure.category = errorBody.category
+  else if (errorBody?.errorType !== undefined) failure.category = errorBody.errorType
+  withCorrelation(failure, correlationId)
+  if (r.statusCode === 429) {
+    // A 429 without a recognisable policy is treated as the ten-secondly one: retry after the window.
+    const policy = RateLimitPolicyName.is(errorBody?.policyName)
+      ? errorBody.policyName
+      : 'TEN_SECONDLY_ROLLING'
+    failure.policy = policy
+    // A daily limit resets at midnight in the account's time zone: retrying with backoff only adds 429s.
+    failure.retryable = policy !== 'DAILY'
+    if (rateLimit.retryAfterMs !== undefined) failure.retryAfterMs = rateLimit.retryAfterMs
+  }
+  if (kind === 'validation' && errorBody !== undefined) {
+    const named = namedByErrorBody(inputs, errorBody)
+    if (named.length > 0) failure.rejected = named
+  }
+  return failure
+}
