@@ -1,0 +1,141 @@
+import type { OperatorFunction } from 'rxjs'
+import { Observable } from 'rxjs'
+import type { AttendanceBatch } from '../codecs/attendanceBatch.js'
+import type { AttendanceRecord } from '../codecs/attendanceRecord.js'
+import { BatchAccumulator } from './batching/batchAccumulator.js'
+import type { BatchOptions } from './batching/batchOptions.js'
+import { resolveBatchOptions } from './batching/batchOptions.js'
+
+export type { BatchingStats } from './batching/batchAccumulator.js'
+export { batchKeyOf, batchKeyString } from './batching/batchKey.js'
+export type { BatchOptions } from './batching/batchOptions.js'
+export { DEFAULT_BATCH_OPTIONS } from './batching/batchOptions.js'
+export { toSubscriberInput } from './batching/subscriberInput.js'
+
+/**
+ * Groups attendance records into HubSpot-sized batches per key (account, event, subscriber state, vid or email),
+ * each closed by contact count, request bytes or age, whichever comes first.
+ *
+ * ```text
+ * records:  --a1--a2--b1------a3---------|     (letter = key, maxBatchSize 3, maxWaitMs 10)
+ * batches:  -----------------[a1 a2 a3]--B|   (a fills up when its third contact arrives;
+ *                              b1 alone after 10 ms of waiting: B at 10 ms after b1)
+ *
+ * records:  --a1--b1--a2--#
+ * batches:  --------------#                   (an error drops what is open, like bufferTime)
+ *
+ * records:  --a1--b1--|
+ * batches:  ----------(AB|)                    (completion flushes every open batch, oldest first)
+ * ```
+ *
+ * A batch is emitted when it holds `maxBatchSize` distinct contacts; when the next record would push
+ * `JSON.stringify({ inputs })` over `maxBatchBytes` (the batch leaves and that record starts the next one);
+ * `maxWaitMs` after its first record arrived; or when `maxOpenBatches` batches are open and a new key arrives
+ * (the oldest leaves early). A record whose input alone is over `maxBatchBytes` is emitted at once, alone — HubSpot
+ * may still take it, and it could never share a request anyway.
+ *
+ * Records of one contact (vid, or email case-insensitively) merge into one input: earliest
+ * `interactionDateTime` and `joinedAt`, latest `leftAt`, other properties as first seen, `contactProperties`
+ * per key from the latest record. `batch.records` keeps every source record, in arrival order, so each gets its
+ * own outcome. Nothing of a key is kept once its batch is emitted, so millions of keys a day cost nothing after
+ * their batches leave.
+ *
+ * Emissions are queued: if a subscriber makes the source emit (or complete) while it is handed a batch, the
+ * new batches follow after the current one, never nested inside it. On source error the open batches are
+ * dropped and the error passes on at once, as `bufferTime` does: their records have no outcome yet, so the
+ * consumer must not commit their offsets, and a restart replays them.
+ *
+ * @example
+ * import { from } from 'rxjs'
+ * import type { AttendanceRecord } from '../codecs/attendanceRecord.js'
+ * import { batchAttendance } from './batchAttendance.js'
+ *
+ * declare const records: AttendanceRecord[]
+ * from(records)
+ *   .pipe(batchAttendance({ maxBatchSize: 100, maxWaitMs: 500 }))
+ *   .subscribe((batch) => console.log(batch.id, batch.key.subscriberState, batch.inputs.length))
+ *
+ * @param options `maxBatchSize` (100), `maxBatchBytes` (512 KiB), `maxWaitMs` (1000), `maxOpenBatches` (10,000),
+ * `scheduler` (`asyncScheduler`), `idPrefix`, `onStats` — see {@link BatchOptions}.
+ * @throws AttendanceStreamError `INVALID_CONFIG` at once, for an option out of range.
+ */
+export function batchAttendance(
+  options: BatchOptions = {},
+): OperatorFunction<AttendanceRecord, AttendanceBatch> {
+  const settings = resolveBatchOptions(options)
+  const { scheduler, maxWaitMs, onStats } = settings
+  return (source) =>
+    new Observable<AttendanceBatch>((subscriber) => {
+      const accumulator = new BatchAccumulator(settings, settings.newIdSource())
+      // Emissions go through one queue drained by the outermost call, so a subscriber that feeds the source
+      // from inside next() can't get batches out of order, or lose sealed ones to a nested completion.
+      let queue: AttendanceBatch[] = []
+      let head = 0
+      let draining = false
+      let completing = false
+
+      const fail = (err: unknown): void => {
+        accumulator.clear()
+        queue = []
+        head = 0
+        subscriber.error(err)
+      }
+      const report = (): boolean => {
+        if (onStats === undefined) return true
+        try {
+          onStats(accumulator.stats)
+          return true
+        } catch (err) {
+          fail(err)
+          return false
+        }
+      }
+      const drain = (): void => {
+        if (draining) return
+        draining = true
+        try {
+          while (head < queue.length && !subscriber.closed) {
+            const batch = queue[head]!
+            head += 1
+            subscriber.next(batch)
+          }
+        } finally {
+          draining = false
+          queue = []
+          head = 0
+        }
+        if (completing) subscriber.complete()
+      }
+      const emit = (batches: readonly AttendanceBatch[]): void => {
+        for (const batch of batches) queue.push(batch)
+        drain()
+      }
+
+      subscriber.add(() => {
+        accumulator.clear()
+        queue = []
+      })
+      subscriber.add(
+        source.subscribe({
+          next: (record) => {
+            // A synchronous source keeps pushing after the subscriber is gone, until subscribe() returns.
+            if (subscriber.closed) return
+            const { opened, sealed } = accumulator.add(record, scheduler.now())
+            if (opened !== undefined) {
+              opened.timer = scheduler.schedule(() => {
+                const batch = accumulator.sealIfOpen(opened, scheduler.now())
+                if (batch !== undefined && report()) emit([batch])
+              }, maxWaitMs)
+            }
+            if ((opened === undefined && sealed.length === 0) || report()) emit(sealed)
+          },
+          error: fail,
+          complete: () => {
+            const rest = accumulator.drain(scheduler.now())
+            completing = true
+            if (report()) emit(rest)
+          },
+        }),
+      )
+    })
+}

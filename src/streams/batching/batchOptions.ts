@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto'
+import type { SchedulerLike } from 'rxjs'
+import { asyncScheduler } from 'rxjs'
+import { AttendanceStreamError } from '../../errors.js'
+import type { BatchingStats } from './batchAccumulator.js'
+
+export interface BatchOptions {
+  /** Distinct contacts per batch; HubSpot documents no limit, the contract's policy is 100. Default 100. */
+  readonly maxBatchSize?: number
+  /** Bound on the request body `JSON.stringify({ inputs })`, in bytes. Default 512 KiB. */
+  readonly maxBatchBytes?: number
+  /** Longest a record waits, from the arrival of its batch's first record. Default 1000. */
+  readonly maxWaitMs?: number
+  /** Open batches held at once; when full, the oldest is emitted early. Default 10,000. */
+  readonly maxOpenBatches?: number
+  /** Clock and timers. Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike
+  /**
+   * Batch ids are `idPrefix` + a counter from 1 per subscription. Without it ids are `b-<8 random hex>-<n>`, with
+   * the random part drawn once per process and `n` counted across all subscriptions, so ids are unique in the
+   * process and very unlikely to repeat across processes.
+   */
+  readonly idPrefix?: string
+  /**
+   * Called with the operator's state after every change that opens or closes batches, before the closed
+   * batches are emitted. For a gauge; if it throws, the stream errors with what it threw.
+   */
+  readonly onStats?: (stats: BatchingStats) => void
+}
+
+export interface BatchSettings {
+  readonly maxBatchSize: number
+  readonly maxBatchBytes: number
+  readonly maxWaitMs: number
+  readonly maxOpenBatches: number
+  readonly scheduler: SchedulerLike
+  readonly newIdSource: () => () => string
+  readonly onStats: ((stats: BatchingStats) => void) | undefined
+}
+
+export const DEFAULT_BATCH_OPTIONS = {
+  maxBatchSize: 100,
+  maxBatchBytes: 512 * 1024,
+  maxWaitMs: 1000,
+  maxOpenBatches: 10_000,
+} as const
+
+/** Validates options once, when the operator is built: a bad setting is a configuration error, not a stream error. */
+export function resolveBatchOptions(options: BatchOptions): BatchSettings {
+  const maxBatchSize = positiveInteger(
+    'maxBatchSize',
+    options.maxBatchSize ?? DEFAULT_BATCH_OPTIONS.maxBatchSize,
+  )
+  const maxBatchBytes = positiveInteger(
+    'maxBatchBytes',
+    options.maxBatchBytes ?? DEFAULT_BATCH_OPTIONS.maxBatchBytes,
+  )
+  const maxOpenBatches = positiveInteger(
+    'maxOpenBatches',
+    options.maxOpenBatches ?? DEFAULT_BATCH_OPTIONS.maxOpenBatches,
+  )
+  const maxWaitMs = options.maxWaitMs ?? DEFAULT_BATCH_OPTIONS.maxWaitMs
+  if (!Number.isFinite(maxWaitMs) || maxWaitMs < 0)
+    throw invalid('maxWaitMs', maxWaitMs, 'a finite number ≥ 0')
+  const { idPrefix } = options
+  return {
+    maxBatchSize,
+    maxBatchBytes,
+    maxWaitMs,
+    maxOpenBatches,
+    scheduler: options.scheduler ?? asyncScheduler,
+    newIdSource: idPrefix === undefined ? () => processWideId : () => counterFrom(idPrefix),
+    onStats: options.onStats,
+  }
+}
+
+const processIdBase = `b-${randomBytes(4).toString('hex')}-`
+let processIdCounter = 0
+const processWideId = (): string => {
+  processIdCounter += 1
+  return processIdBase + processIdCounter
+}
+
+const counterFrom = (prefix: string): (() => string) => {
+  let n = 0
+  return () => {
+    n += 1
+    return prefix + n
+  }
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw invalid(name, value, 'an integer ≥ 1')
+  return value
+}
+
+const invalid = (name: string, value: unknown, expected: string): AttendanceStreamError =>
+  new AttendanceStreamError(
+    'INVALID_CONFIG',
+    `batchAttendance: ${name} must be ${expected}, got ${String(value)}`,
+    {
+      context: { option: name, value },
+    },
+  )
