@@ -21,6 +21,8 @@ export const ERROR_CODES = [
   'HUBSPOT_UNAUTHENTICATED',
   'HUBSPOT_MISSING_SCOPES',
   'HUBSPOT_BAD_RESPONSE',
+  // the sink was closed while a batch waited or was in flight: nothing is known about it, send it again
+  'SINK_CLOSED',
   // infrastructure and configuration
   'INVALID_CONFIG',
   'KAFKA_UNAVAILABLE',
