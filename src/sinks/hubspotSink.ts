@@ -1,0 +1,599 @@
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs'
+import type { AttendanceBatch } from '../codecs/attendanceBatch.js'
+import { contactIdentity } from '../codecs/attendanceRecord.js'
+import { AttendanceStreamError } from '../errors.js'
+import { backoffDelay } from './backoff.js'
+import type { CallFailure, CallResult } from './hubspot/callResult.js'
+import type { HubSpotClient } from './hubspot/client.js'
+import { RollingWindowBudget } from './rollingWindowBudget.js'
+import { type RequestOutcome, SinkMetrics } from './sinkMetrics.js'
+import type { Failed, Recorded, Rejected, SinkOutcome } from './sinkOutcome.js'
+
+/**
+ * The HubSpot sink: sends a batch, and answers with one outcome per source record. Per account it keeps HubSpot's
+ * rolling-window budget, caps requests in flight, retries what may succeed later, isolates poison inputs by
+ * bisection, and never resends what HubSpot accepted. See docs/sink.md for the behaviour in full.
+ */
+
+export interface RetryOptions {
+  /** First retry's jitter ceiling; doubles per retry. Default 200 ms. */
+  readonly baseDelayMs?: number
+  /** Cap of the jitter ceiling. Default 10 s. */
+  readonly maxDelayMs?: number
+  /** Requests per chunk of inputs, the first included. Default 6. */
+  readonly maxAttempts?: number
+  /** No retry starts later than this after the chunk's first send. Default 5 minutes. */
+  readonly maxElapsedMs?: number
+}
+
+export interface HubSpotSinkOptions {
+  /** One client for every batch, or one per `batch.key.account` (one token, hence one budget, each). */
+  readonly client: HubSpotClient | Readonly<Record<string, HubSpotClient>>
+  /** The account's allowance per rolling 10 s, for all processes together. Default 90 (90% of the smallest tier). */
+  readonly requestsPer10s?: number
+  /** The account's daily allowance, for all processes together. Default: none (HubSpot's DAILY 429 still stops us). */
+  readonly dailyLimit?: number
+  /** When the daily allowance resets, given the time it was spent. Default: next local midnight. */
+  readonly dailyResetAt?: (now: number) => number
+  /** This process's fraction of the allowances, in (0, 1]. Default 1. */
+  readonly share?: number
+  /** Default 4, per account. */
+  readonly maxInFlightRequests?: number
+  readonly retry?: RetryOptions
+  /** 401/403: stop the stage (default) or turn the batch into `Rejected` outcomes. */
+  readonly onConfigFault?: 'stop' | 'deadLetter'
+  /** Daily allowance spent: batches wait for the reset (default) or end as `Failed` HUBSPOT_DAILY_LIMIT. */
+  readonly onDailyLimit?: 'wait' | 'fail'
+  readonly mode?: 'create' | 'upsert'
+  /** Clock and timers. Default asyncScheduler. */
+  readonly scheduler?: SchedulerLike
+  /** Jitter source, in [0, 1). Default Math.random. */
+  readonly random?: () => number
+  /** HubSpot's window. Default 10 000 ms; a longer `X-HubSpot-RateLimit-Interval-Milliseconds` wins. */
+  readonly windowMs?: number
+}
+
+export interface HubSpotSink {
+  /** Resolves with one outcome per `batch.records`, in that order; rejects only on infrastructure faults. */
+  send(batch: AttendanceBatch, options?: { readonly signal?: AbortSignal }): Promise<SinkOutcome[]>
+  /** This process's share of every account's allowance (consumer-group rebalances change it). */
+  setShare(share: number): void
+  readonly metrics: SinkMetrics
+  /** Ends waits and timers; pending sends reject with SINK_CLOSED. The clients stay open: they are the caller's. */
+  close(): Promise<void>
+}
+
+const DEFAULTS = {
+  requestsPer10s: 90,
+  maxInFlightRequests: 4,
+  baseDelayMs: 200,
+  maxDelayMs: 10_000,
+  maxAttempts: 6,
+  maxElapsedMs: 300_000,
+} as const
+
+/** The account a single client serves, in metrics. */
+const SINGLE_ACCOUNT = 'default'
+
+type Grant =
+  | { readonly _tag: 'Go'; readonly sentAt: number }
+  | { readonly _tag: 'Daily'; readonly until: number }
+
+interface Waiter {
+  readonly resolve: (grant: Grant) => void
+  readonly reject: (e: unknown) => void
+}
+
+/** What happened to one input of the batch. */
+type Verdict =
+  | {
+      readonly _tag: 'Recorded'
+      readonly sentAt: number
+      readonly completedAt: number
+      readonly status: string
+      readonly correlationId?: string
+    }
+  | { readonly _tag: 'Rejected'; readonly code: Rejected['code']; readonly problem: Problem }
+  | { readonly _tag: 'Failed'; readonly code: Failed['code']; readonly problem: Problem }
+
+interface Problem {
+  readonly message: string
+  readonly details: readonly string[]
+  readonly httpStatus?: number
+  readonly category?: string
+  readonly correlationId?: string
+}
+
+const problemOf = (f: CallFailure, message = f.message): Problem => ({
+  message,
+  details: f.details,
+  ...(f.httpStatus === undefined ? {} : { httpStatus: f.httpStatus }),
+  ...(f.category === undefined ? {} : { category: f.category }),
+  ...(f.correlationId === undefined ? {} : { correlationId: f.correlationId }),
+})
+
+const closedError = (): AttendanceStreamError =>
+  new AttendanceStreamError('SINK_CLOSED', 'the HubSpot sink was closed while a batch was in progress', {
+    retryable: true,
+  })
+
+const abortReason = (signal: AbortSignal): unknown =>
+  signal.reason ?? new AttendanceStreamError('SINK_CLOSED', 'the batch was cancelled', { retryable: true })
+
+/** One HubSpot account (token): its budget, its in-flight cap, and the FIFO of requests waiting to go. */
+class Account {
+  readonly budget: RollingWindowBudget
+  inFlight = 0
+  configFault: AttendanceStreamError | undefined
+  private readonly queue: Waiter[] = []
+  private timer: Subscription | undefined
+
+  constructor(
+    readonly name: string,
+    readonly client: HubSpotClient,
+    private readonly maxInFlight: number,
+    private readonly failOnDaily: boolean,
+    private readonly scheduler: SchedulerLike,
+    budget: RollingWindowBudget,
+  ) {
+    this.budget = budget
+  }
+
+  /** Resolves when a request may be sent: a slot is free and the budget allows it. FIFO, so no batch starves. */
+  acquire(signal: AbortSignal): Promise<Grant> {
+    return new Promise<Grant>((resolve, reject) => {
+      if (signal.aborted) return reject(abortReason(signal))
+      const waiter: Waiter = {
+        resolve: (g) => {
+          signal.removeEventListener('abort', onAbort)
+          resolve(g)
+        },
+        reject: (e) => {
+          signal.removeEventListener('abort', onAbort)
+          reject(e)
+        },
+      }
+      const onAbort = () => {
+        const i = this.queue.indexOf(waiter)
+        if (i !== -1) this.queue.splice(i, 1)
+        reject(abortReason(signal))
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.queue.push(waiter)
+      this.pump()
+    })
+  }
+
+  release(): void {
+    this.inFlight -= 1
+    this.pump()
+  }
+
+  /** Nothing new goes out before `until`; re-checks the queue then. */
+  wake(): void {
+    this.pump()
+  }
+
+  get snapshotInFlight(): { inFlight: number; maxInFlight: number } {
+    return { inFlight: this.inFlight, maxInFlight: this.maxInFlight }
+  }
+
+  close(): void {
+    this.timer?.unsubscribe()
+    this.timer = undefined
+    for (const w of this.queue.splice(0)) w.reject(closedError())
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      const now = this.scheduler.now()
+      const verdict = this.budget.check(now)
+      if (verdict._tag === 'Go') {
+        this.budget.take(now)
+        this.inFlight += 1
+        this.queue.shift()?.resolve({ _tag: 'Go', sentAt: now })
+        continue
+      }
+      if (verdict.reason === 'daily' && this.failOnDaily) {
+        for (const w of this.queue.splice(0)) w.resolve({ _tag: 'Daily', until: verdict.until })
+        return
+      }
+      this.timer?.unsubscribe()
+      this.timer = this.scheduler.schedule(() => {
+        this.timer = undefined
+        this.pump()
+      }, verdict.until - now)
+      return
+    }
+  }
+}
+
+export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
+  const scheduler = options.scheduler ?? asyncScheduler
+  const random = options.random ?? Math.random
+  const retry = {
+    baseDelayMs: options.retry?.baseDelayMs ?? DEFAULTS.baseDelayMs,
+    maxDelayMs: options.retry?.maxDelayMs ?? DEFAULTS.maxDelayMs,
+    maxAttempts: Math.max(1, options.retry?.maxAttempts ?? DEFAULTS.maxAttempts),
+    maxElapsedMs: options.retry?.maxElapsedMs ?? DEFAULTS.maxElapsedMs,
+  }
+  const onConfigFault = options.onConfigFault ?? 'stop'
+  const maxInFlight = Math.max(1, options.maxInFlightRequests ?? DEFAULTS.maxInFlightRequests)
+  const metrics = new SinkMetrics()
+  const accounts = new Map<string, Account>()
+  const timers = new Set<Subscription>()
+  const closing = new AbortController()
+  let share = options.share ?? 1
+  const single = 'recordAttendance' in options.client ? (options.client as HubSpotClient) : undefined
+  const perAccount = single === undefined ? (options.client as Readonly<Record<string, HubSpotClient>>) : {}
+
+  const accountFor = (name: string): Account => {
+    const key = single === undefined ? name : SINGLE_ACCOUNT
+    const existing = accounts.get(key)
+    if (existing !== undefined) return existing
+    const client = single ?? (Object.hasOwn(perAccount, key) ? perAccount[key] : undefined)
+    if (client === undefined) {
+      throw new AttendanceStreamError(
+        'INVALID_CONFIG',
+        `no HubSpot client is configured for account "${key}"`,
+        {
+          context: { account: key },
+        },
+      )
+    }
+    const budget = new RollingWindowBudget({
+      requestsPerWindow: options.requestsPer10s ?? DEFAULTS.requestsPer10s,
+      share,
+      ...(options.windowMs === undefined ? {} : { windowMs: options.windowMs }),
+      ...(options.dailyLimit === undefined ? {} : { dailyLimit: options.dailyLimit }),
+      ...(options.dailyResetAt === undefined ? {} : { dailyResetAt: options.dailyResetAt }),
+    })
+    const account = new Account(key, client, maxInFlight, options.onDailyLimit === 'fail', scheduler, budget)
+    accounts.set(key, account)
+    metrics.registerBudget(key, () => ({ ...budget.snapshot(scheduler.now()), ...account.snapshotInFlight }))
+    return account
+  }
+
+  const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      if (signal.aborted) return reject(abortReason(signal))
+      const onAbort = () => {
+        timers.delete(timer)
+        timer.unsubscribe()
+        reject(abortReason(signal))
+      }
+      const timer = scheduler.schedule(() => {
+        timers.delete(timer)
+        signal.removeEventListener('abort', onAbort)
+        resolve()
+      }, ms)
+      timers.add(timer)
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+
+  const send = async (
+    batch: AttendanceBatch,
+    sendOptions?: { readonly signal?: AbortSignal },
+  ): Promise<SinkOutcome[]> => {
+    if (batch.records.length === 0) return []
+    const signal =
+      sendOptions?.signal === undefined
+        ? closing.signal
+        : AbortSignal.any([closing.signal, sendOptions.signal])
+    if (signal.aborted) throw abortReason(signal)
+    const account = accountFor(batch.key.account)
+    const inputIndex = new Map<string, number>()
+    batch.inputs.forEach((input, i) => {
+      const id = contactIdentity(input)
+      if (!inputIndex.has(id)) inputIndex.set(id, i)
+    })
+    const recordInputs = batch.records.map((record) => {
+      const i = inputIndex.get(contactIdentity(record.contact))
+      if (i === undefined) {
+        // The batching stage merges every record into an input; a record without one would silently vanish.
+        throw new AttendanceStreamError(
+          'INVALID_CONFIG',
+          `batch ${batch.id} has a record whose contact has no input`,
+          {
+            context: { batchId: batch.id, source: record.source },
+          },
+        )
+      }
+      return i
+    })
+    const verdicts: (Verdict | undefined)[] = new Array(batch.inputs.length).fill(undefined)
+    const attempts: number[] = new Array<number>(batch.inputs.length).fill(0)
+
+    const call = async (
+      indices: readonly number[],
+    ): Promise<
+      | { readonly _tag: 'Reply'; readonly result: CallResult; readonly sentAt: number }
+      | Extract<Grant, { _tag: 'Daily' }>
+    > => {
+      const grant = await account.acquire(signal)
+      if (grant._tag === 'Daily') return grant
+      for (const i of indices) attempts[i] = (attempts[i] ?? 0) + 1
+      try {
+        if (account.configFault !== undefined) throw account.configFault
+        const result = await account.client.recordAttendance(
+          {
+            event: batch.key.event,
+            subscriberState: batch.key.subscriberState,
+            contactKind: batch.key.contactKind,
+            inputs: indices.map((i) => batch.inputs[i] as (typeof batch.inputs)[number]),
+            ...(options.mode === undefined ? {} : { mode: options.mode }),
+          },
+          { signal },
+        )
+        if (signal.aborted) throw abortReason(signal)
+        // Before the slot is released: the next request must already see what HubSpot said about this one.
+        account.budget.observe(result.rateLimit, grant.sentAt, scheduler.now())
+        return { _tag: 'Reply', result, sentAt: grant.sentAt }
+      } finally {
+        account.release()
+      }
+    }
+
+    const settle = (indices: readonly number[], verdict: Verdict): void => {
+      for (const i of indices) verdicts[i] = verdict
+    }
+
+    const configFault = (f: CallFailure): AttendanceStreamError => {
+      const code = f.kind === 'unauthenticated' ? 'HUBSPOT_UNAUTHENTICATED' : 'HUBSPOT_MISSING_SCOPES'
+      const what = f.kind === 'unauthenticated' ? 'did not accept the token' : 'says the token lacks a scope'
+      const status = [f.httpStatus === undefined ? 'HTTP ?' : `HTTP ${f.httpStatus}`, f.category].filter(
+        Boolean,
+      )
+      return new AttendanceStreamError(
+        code,
+        `HubSpot ${what} of account "${account.name}" (${status.join(' ')}): ${f.message}`,
+        {
+          context: {
+            account: account.name,
+            httpStatus: f.httpStatus,
+            category: f.category,
+            correlationId: f.correlationId,
+            details: f.details,
+          },
+        },
+      )
+    }
+
+    /** Sends `indices` until each has a verdict: retries, splits on a whole-request 400, waits out limits. */
+    const sendChunk = async (indices: readonly number[]): Promise<void> => {
+      let failures = 0
+      let firstSentAt: number | undefined
+      for (;;) {
+        const reply = await call(indices)
+        if (reply._tag === 'Daily') {
+          return settle(indices, {
+            _tag: 'Failed',
+            code: 'HUBSPOT_DAILY_LIMIT',
+            problem: {
+              message: `the daily HubSpot allowance of account "${account.name}" is spent until ${new Date(reply.until).toISOString()}`,
+              details: [],
+            },
+          })
+        }
+        const { result, sentAt } = reply
+        firstSentAt ??= sentAt
+        const completedAt = scheduler.now()
+        const latencyMs = completedAt - sentAt
+        if (result._tag === 'success') {
+          const outcome: RequestOutcome = result.rejected.length > 0 ? 'partial' : 'success'
+          metrics.record({
+            _tag: 'request',
+            account: account.name,
+            outcome,
+            inputs: indices.length,
+            latencyMs,
+          })
+          const recorded: Verdict = {
+            _tag: 'Recorded',
+            sentAt,
+            completedAt,
+            status: result.status,
+            ...(result.correlationId === undefined ? {} : { correlationId: result.correlationId }),
+          }
+          for (const a of result.acceptedIndices) {
+            const i = indices[a]
+            if (i !== undefined) verdicts[i] = recorded
+          }
+          for (const r of result.rejected) {
+            const i = indices[r.index]
+            if (i === undefined) continue
+            verdicts[i] = {
+              _tag: 'Rejected',
+              code: 'HUBSPOT_REJECTED',
+              problem: {
+                message: r.message,
+                details: [r.message, ...(r.code === undefined ? [] : [`code: ${r.code}`])],
+                httpStatus: result.httpStatus,
+                ...(r.category === undefined ? {} : { category: r.category }),
+                ...(result.correlationId === undefined ? {} : { correlationId: result.correlationId }),
+              },
+            }
+          }
+          const unaccounted = indices.filter((i) => verdicts[i] === undefined)
+          settle(unaccounted, {
+            _tag: 'Rejected',
+            code: 'HUBSPOT_BAD_RESPONSE',
+            problem: {
+              message: 'HubSpot answered the request without accepting or rejecting this input',
+              details: [],
+              httpStatus: result.httpStatus,
+              ...(result.correlationId === undefined ? {} : { correlationId: result.correlationId }),
+            },
+          })
+          return
+        }
+        metrics.record({
+          _tag: 'request',
+          account: account.name,
+          outcome: result.kind,
+          inputs: indices.length,
+          latencyMs,
+        })
+        switch (result.kind) {
+          case 'validation':
+            // Without an HTTP status the client refused before sending (a call it cannot make): splitting won't help.
+            if (result.httpStatus === undefined) {
+              return settle(indices, {
+                _tag: 'Rejected',
+                code: 'HUBSPOT_REJECTED',
+                problem: problemOf(result),
+              })
+            }
+            return isolate(indices, result)
+          case 'unauthenticated':
+          case 'missingScopes': {
+            const fault = configFault(result)
+            if (onConfigFault === 'stop') {
+              account.configFault ??= fault
+              throw fault
+            }
+            return settle(indices, {
+              _tag: 'Rejected',
+              code: fault.code as Rejected['code'],
+              problem: problemOf(result),
+            })
+          }
+          case 'notFound':
+            return settle(indices, { _tag: 'Rejected', code: 'HUBSPOT_REJECTED', problem: problemOf(result) })
+          case 'badResponse':
+            return settle(indices, {
+              _tag: 'Rejected',
+              code: 'HUBSPOT_BAD_RESPONSE',
+              problem: problemOf(result),
+            })
+          case 'rateLimited':
+            if (result.policy === 'DAILY') {
+              metrics.record({ _tag: 'rateLimited', account: account.name, policy: 'DAILY' })
+              account.budget.blockDaily(completedAt)
+              account.wake()
+              // With onDailyLimit 'wait' the next acquire waits for the reset; with 'fail' it answers Daily.
+              continue
+            }
+            metrics.record({ _tag: 'rateLimited', account: account.name, policy: 'TEN_SECONDLY_ROLLING' })
+            break
+          default:
+            if (result.kind === 'network' && !result.retryable) {
+              // The client was closed under us: a shutdown, not something the records did.
+              throw new AttendanceStreamError('SINK_CLOSED', result.message, {
+                retryable: true,
+                context: { account: account.name },
+              })
+            }
+            if (!result.retryable) {
+              return settle(indices, {
+                _tag: 'Rejected',
+                code: 'HUBSPOT_REJECTED',
+                problem: problemOf(result),
+              })
+            }
+        }
+        failures += 1
+        const now = scheduler.now()
+        const delay =
+          result.kind === 'rateLimited'
+            ? (result.retryAfterMs ??
+              result.rateLimit.retryAfterMs ??
+              result.rateLimit.intervalMs ??
+              options.windowMs ??
+              10_000)
+            : backoffDelay(failures, retry, random)
+        if (failures >= retry.maxAttempts || now + delay - firstSentAt > retry.maxElapsedMs) {
+          return settle(indices, {
+            _tag: 'Failed',
+            code: 'HUBSPOT_RETRIES_EXHAUSTED',
+            problem: problemOf(
+              result,
+              `gave up after ${failures} attempt${failures === 1 ? '' : 's'} in ${now - firstSentAt} ms: ${result.message}`,
+            ),
+          })
+        }
+        metrics.record({ _tag: 'retry', account: account.name })
+        if (result.kind === 'rateLimited') {
+          // HubSpot counts the whole token: nothing of this account goes before the window has passed.
+          account.budget.blockUntil(now + delay)
+          account.wake()
+        } else {
+          await sleep(delay, signal)
+        }
+      }
+    }
+
+    /**
+     * A whole-request 400: reject the inputs HubSpot named and resend the rest; if it named none, bisect, so each
+     * bad input costs about 2·log2(n) extra requests and every good one still gets through.
+     */
+    const isolate = async (indices: readonly number[], failure: CallFailure): Promise<void> => {
+      const named = new Map<number, string>()
+      for (const r of failure.rejected ?? []) {
+        const i = indices[r.index]
+        if (i !== undefined) named.set(i, r.message)
+      }
+      if (indices.length === 1 || named.size === indices.length) {
+        return settle(indices, { _tag: 'Rejected', code: 'HUBSPOT_REJECTED', problem: problemOf(failure) })
+      }
+      metrics.record({ _tag: 'split', account: account.name })
+      if (named.size > 0) {
+        for (const [i, message] of named) {
+          verdicts[i] = { _tag: 'Rejected', code: 'HUBSPOT_REJECTED', problem: problemOf(failure, message) }
+        }
+        return sendChunk(indices.filter((i) => !named.has(i)))
+      }
+      const half = Math.ceil(indices.length / 2)
+      await Promise.all([sendChunk(indices.slice(0, half)), sendChunk(indices.slice(half))])
+    }
+
+    await sendChunk(batch.inputs.map((_, i) => i))
+
+    return batch.records.map((record, r): SinkOutcome => {
+      const i = recordInputs[r] as number
+      const verdict = verdicts[i] as Verdict
+      const tries = attempts[i] ?? 0
+      metrics.record({ _tag: 'outcome', account: account.name, outcome: verdict._tag })
+      if (verdict._tag === 'Recorded') {
+        return {
+          _tag: 'Recorded',
+          record,
+          batchId: batch.id,
+          batchSize: batch.inputs.length,
+          attempts: tries,
+          sentAt: verdict.sentAt,
+          completedAt: verdict.completedAt,
+          hubspotStatus: verdict.status,
+          ...(verdict.correlationId === undefined ? {} : { correlationId: verdict.correlationId }),
+        } satisfies Recorded
+      }
+      return {
+        _tag: verdict._tag,
+        record,
+        batchId: batch.id,
+        attempts: tries,
+        code: verdict.code,
+        ...verdict.problem,
+      } as Rejected | Failed
+    })
+  }
+
+  return {
+    send,
+    setShare(next: number): void {
+      if (!(next > 0 && next <= 1)) throw new RangeError(`share must be in (0, 1], got ${next}`)
+      share = next
+      for (const account of accounts.values()) {
+        account.budget.setShare(next)
+        account.wake()
+      }
+    },
+    metrics,
+    async close(): Promise<void> {
+      closing.abort(closedError())
+      for (const account of accounts.values()) account.close()
+      for (const timer of timers) timer.unsubscribe()
+      timers.clear()
+    },
+  }
+}

@@ -1,0 +1,60 @@
+import type { AttendanceRecord } from '../codecs/attendanceRecord.js'
+
+/**
+ * What the HubSpot sink says about each source record of a batch: exactly one outcome per record, in the
+ * batch's record order. The pipeline turns `Recorded` into a result record and the others into error records.
+ */
+
+/** HubSpot accepted the record's input. */
+export interface Recorded {
+  readonly _tag: 'Recorded'
+  readonly record: AttendanceRecord
+  readonly batchId: string
+  /** Inputs in the batch (after merging records of the same contact). */
+  readonly batchSize: number
+  /** Requests that carried this record's input, the accepting one included. */
+  readonly attempts: number
+  /** Scheduler time (ms) the accepting request was sent and answered. */
+  readonly sentAt: number
+  readonly completedAt: number
+  readonly hubspotStatus: string
+  readonly correlationId?: string
+}
+
+/** HubSpot refused the input, or the request could not be made: sending it again unchanged cannot help. */
+export interface Rejected {
+  readonly _tag: 'Rejected'
+  readonly record: AttendanceRecord
+  readonly batchId: string
+  readonly attempts: number
+  readonly code:
+    | 'HUBSPOT_REJECTED'
+    | 'HUBSPOT_UNAUTHENTICATED'
+    | 'HUBSPOT_MISSING_SCOPES'
+    | 'HUBSPOT_BAD_RESPONSE'
+  readonly message: string
+  readonly details: readonly string[]
+  readonly httpStatus?: number
+  readonly category?: string
+  readonly correlationId?: string
+}
+
+/** Sending might work later (a redrive): retries ran out, or the account's daily allowance is spent. */
+export interface Failed {
+  readonly _tag: 'Failed'
+  readonly record: AttendanceRecord
+  readonly batchId: string
+  readonly attempts: number
+  readonly code: 'HUBSPOT_RETRIES_EXHAUSTED' | 'HUBSPOT_DAILY_LIMIT'
+  readonly message: string
+  readonly details: readonly string[]
+  readonly httpStatus?: number
+  readonly category?: string
+  readonly correlationId?: string
+}
+
+export type SinkOutcome = Recorded | Rejected | Failed
+
+export const isRecorded = (o: SinkOutcome): o is Recorded => o._tag === 'Recorded'
+export const isRejected = (o: SinkOutcome): o is Rejected => o._tag === 'Rejected'
+export const isFailed = (o: SinkOutcome): o is Failed => o._tag === 'Failed'
