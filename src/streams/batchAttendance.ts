@@ -17,15 +17,16 @@ export { toSubscriberInput } from './batching/subscriberInput.js'
  * each closed by contact count, request bytes or age, whichever comes first.
  *
  * ```text
- * records:  --a1--a2--b1------a3---------|     (letter = key, maxBatchSize 3, maxWaitMs 10)
- * batches:  -----------------[a1 a2 a3]--B|   (a fills up when its third contact arrives;
- *                              b1 alone after 10 ms of waiting: B at 10 ms after b1)
+ * maxBatchSize 2, maxWaitMs 8; a, b, c are contacts of one key, d of another; one frame = 1 ms
  *
- * records:  --a1--b1--a2--#
- * batches:  --------------#                   (an error drops what is open, like bufferTime)
+ * records:  -a-b-c-d----------|
+ * batches:  ---x---------y-z--|     x = [a b]: full at b;  y = [c]: 8 ms after c;  z = [d]: 8 ms after d
  *
- * records:  --a1--b1--|
- * batches:  ----------(AB|)                    (completion flushes every open batch, oldest first)
+ * records:  -a-d-|
+ * batches:  -----(xy|)              completion flushes every open batch, oldest first
+ *
+ * records:  -a-d-#
+ * batches:  -----#                  an error drops what is open, as bufferTime does
  * ```
  *
  * A batch is emitted when it holds `maxBatchSize` distinct contacts; when the next record would push
@@ -47,13 +48,15 @@ export { toSubscriberInput } from './batching/subscriberInput.js'
  *
  * @example
  * import { from } from 'rxjs'
- * import type { AttendanceRecord } from '../codecs/attendanceRecord.js'
- * import { batchAttendance } from './batchAttendance.js'
+ * import { batchAttendance } from 'attendance-stream'
+ * import type { AttendanceBatch, AttendanceRecord } from 'attendance-stream'
  *
- * declare const records: AttendanceRecord[]
+ * const records: AttendanceRecord[] = loadRecords()
+ * const batches: AttendanceBatch[] = []
  * from(records)
- *   .pipe(batchAttendance({ maxBatchSize: 100, maxWaitMs: 500 }))
- *   .subscribe((batch) => console.log(batch.id, batch.key.subscriberState, batch.inputs.length))
+ *   .pipe(batchAttendance({ maxBatchSize: 100, maxWaitMs: 500, idPrefix: 'demo-' }))
+ *   .subscribe((batch) => batches.push(batch))
+ * // (type-checked and run in test/streams/batchAttendance.example.test.ts)
  *
  * @param options `maxBatchSize` (100), `maxBatchBytes` (512 KiB), `maxWaitMs` (1000), `maxOpenBatches` (10,000),
  * `scheduler` (`asyncScheduler`), `idPrefix`, `onStats` — see {@link BatchOptions}.
