@@ -1,0 +1,48 @@
+import type { ErrorCode } from '../errors.js'
+import type { AttendanceRecord, SourceCoordinates } from './attendanceRecord.js'
+
+/**
+ * What the decode stage makes of one Kafka record: an attendance record, or a failure that keeps
+ * everything the error record needs. Plain types, not codecs: they never leave the process as they are
+ * (a failure becomes an ErrorRecord, see outcomeRecords.ts).
+ */
+
+export const DECODE_ERROR_CODES = [
+  'TOMBSTONE',
+  'TOO_LARGE',
+  'INVALID_UTF8',
+  'INVALID_JSON',
+  'NOT_AN_OBJECT',
+  'UNKNOWN_TYPE',
+  'INVALID_EVENT',
+  'TIMESTAMP_OUT_OF_RANGE',
+] as const satisfies readonly ErrorCode[]
+
+export type DecodeErrorCode = (typeof DECODE_ERROR_CODES)[number]
+
+/** The original value for an error record: UTF-8 text when it is valid UTF-8, base64 otherwise. */
+export interface Payload {
+  readonly encoding: 'utf8' | 'base64'
+  readonly data: string
+}
+
+export interface Decoded {
+  readonly _tag: 'Decoded'
+  readonly record: AttendanceRecord
+}
+
+export interface DecodeFailed {
+  readonly _tag: 'DecodeFailed'
+  readonly source: SourceCoordinates
+  readonly code: DecodeErrorCode
+  /** One line, for people: what is wrong, with the first problem. */
+  readonly message: string
+  /** Every problem, one path-qualified line each (empty when there is nothing more than the message). */
+  readonly details: readonly string[]
+  readonly payload: Payload
+}
+
+export type DecodeResult = Decoded | DecodeFailed
+
+export const isDecoded = (r: DecodeResult): r is Decoded => r._tag === 'Decoded'
+export const isDecodeFailed = (r: DecodeResult): r is DecodeFailed => r._tag === 'DecodeFailed'

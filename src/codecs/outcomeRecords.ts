@@ -1,0 +1,91 @@
+import * as t from 'io-ts'
+import { SourceCoordinates, SubscriberState } from './attendanceRecord.js'
+import type { DecodeFailed } from './decodeResult.js'
+import { NonNegativeInteger, OneLineString, Vid } from './primitives.js'
+
+/**
+ * The records the pipeline writes back to Kafka, one per input record (records.md §3). Consumers of the
+ * results and errors topics decode with these codecs; the pipeline encodes with them. Unknown fields are
+ * kept on decode, not rejected: the contract only ever grows by optional fields.
+ */
+
+export const RESULT_SCHEMA = 'attendance-stream.result/v1'
+export const ERROR_SCHEMA = 'attendance-stream.error/v1'
+
+// Optional fields are `t.partial` intersections here, unlike the input codecs: these records come from
+// this pipeline, and every member passes values through unchanged, so io-ts never merges into a new object.
+
+const EventOfResult = t.union([
+  t.intersection([t.type({ eventId: t.string }), t.partial({ externalAccountId: t.string })]),
+  t.type({ eventObjectId: t.string }),
+])
+
+const ContactOfResult = t.union([t.type({ vid: Vid }), t.type({ email: t.string })])
+
+export const BatchInfo = t.type({
+  id: t.string,
+  size: NonNegativeInteger,
+  attempts: NonNegativeInteger,
+  /** ISO-8601 times the request was sent and its response (or final failure) arrived. */
+  sentAt: t.string,
+  completedAt: t.string,
+})
+export type BatchInfo = t.TypeOf<typeof BatchInfo>
+
+export const ResultRecord = t.intersection([
+  t.type({
+    schema: t.literal(RESULT_SCHEMA),
+    source: SourceCoordinates,
+    subscriberState: SubscriberState,
+    contact: ContactOfResult,
+    interactionDateTime: t.number,
+    batch: BatchInfo,
+    hubspot: t.intersection([t.type({ status: t.string }), t.partial({ correlationId: t.string })]),
+  }),
+  EventOfResult,
+])
+export type ResultRecord = t.TypeOf<typeof ResultRecord>
+
+export const ErrorStage = t.keyof({ decode: null, sink: null })
+export type ErrorStage = t.TypeOf<typeof ErrorStage>
+
+export const PayloadOfError = t.type({ encoding: t.keyof({ utf8: null, base64: null }), data: t.string })
+
+export const HubspotErrorInfo = t.partial({
+  httpStatus: t.number,
+  category: t.string,
+  correlationId: t.string,
+})
+export type HubspotErrorInfo = t.TypeOf<typeof HubspotErrorInfo>
+
+export const ErrorRecord = t.intersection([
+  t.type({
+    schema: t.literal(ERROR_SCHEMA),
+    source: SourceCoordinates,
+    stage: ErrorStage,
+    /** A decode code of DECODE_ERROR_CODES or a sink code (HUBSPOT_REJECTED, …); open-ended on purpose. */
+    code: t.string,
+    /** True when a later redrive may succeed (retries exhausted, daily limit). */
+    retryable: t.boolean,
+    message: OneLineString,
+    details: t.array(t.string),
+    payload: PayloadOfError,
+    /** HubSpot requests made for the record; 0 when it never got that far. */
+    attempts: NonNegativeInteger,
+  }),
+  t.partial({ hubspot: HubspotErrorInfo }),
+])
+export type ErrorRecord = t.TypeOf<typeof ErrorRecord>
+
+/** The error record of a record the decode stage refused: never retryable, no HubSpot attempt made. */
+export const errorRecordFromDecodeFailure = (failure: DecodeFailed): ErrorRecord => ({
+  schema: ERROR_SCHEMA,
+  source: failure.source,
+  stage: 'decode',
+  code: failure.code,
+  retryable: false,
+  message: failure.message,
+  details: [...failure.details],
+  payload: { encoding: failure.payload.encoding, data: failure.payload.data },
+  attempts: 0,
+})
