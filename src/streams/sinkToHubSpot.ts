@@ -1,0 +1,74 @@
+import { mergeMap, Observable, type OperatorFunction } from 'rxjs'
+import type { AttendanceBatch } from '../codecs/attendanceBatch.js'
+import { AttendanceStreamError } from '../errors.js'
+import type { HubSpotSink } from '../sinks/hubspotSink.js'
+import type { SinkOutcome } from '../sinks/sinkOutcome.js'
+
+export interface SinkToHubSpotOptions {
+  /** Batches handed to the sink at once (waiting for budget included). Default 16. */
+  readonly concurrency?: number
+}
+
+/**
+ * Sends each batch through the HubSpot sink and emits one outcome per source record, batch by batch (batches may
+ * finish out of order; a batch's outcomes stay in its record order).
+ *
+ * ```text
+ * batches:   --A-----B------|          (A holds records a1 a2, B holds b1)
+ * outcomes:  -----(a1 a2)--b1-|        (a1 Recorded, a2 Rejected, b1 Failed: all data)
+ *
+ * batches:   --A--B---                 (HubSpot says 401, onConfigFault 'stop')
+ * outcomes:  -----#                    (HUBSPOT_UNAUTHENTICATED: the stage stops, nothing is committed)
+ * ```
+ *
+ * `Rejected` and `Failed` are data for the error topic; only infrastructure faults (401/403 with
+ * `onConfigFault: 'stop'`, a closed sink, a batch with a record that has no input) error the stream.
+ * At most `concurrency` batches are with the sink at once, so upstream buffering stays bounded; the sink itself
+ * caps requests per account. Unsubscribing cancels the batches in progress (their waits and requests abort),
+ * and their records get no outcome: their offsets must not be committed.
+ *
+ * @example
+ * import { from } from 'rxjs'
+ * import type { AttendanceBatch } from '../codecs/attendanceBatch.js'
+ * import { createHubSpotClient } from '../sinks/hubspot/client.js'
+ * import { createHubSpotSink } from '../sinks/hubspotSink.js'
+ * import { sinkToHubSpot } from './sinkToHubSpot.js'
+ *
+ * declare const batches: AttendanceBatch[]
+ * const sink = createHubSpotSink({ client: createHubSpotClient({ token: process.env.HUBSPOT_TOKEN ?? '' }) })
+ * from(batches)
+ *   .pipe(sinkToHubSpot(sink, { concurrency: 8 }))
+ *   .subscribe((outcome) => console.log(outcome._tag, outcome.record.source.offset))
+ */
+export function sinkToHubSpot(
+  sink: HubSpotSink,
+  options: SinkToHubSpotOptions = {},
+): OperatorFunction<AttendanceBatch, SinkOutcome> {
+  const concurrency = options.concurrency ?? 16
+  if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+    throw new AttendanceStreamError(
+      'INVALID_CONFIG',
+      `concurrency must be an integer ≥ 1, got ${concurrency}`,
+      {
+        context: { concurrency },
+      },
+    )
+  }
+  const sendOne = (batch: AttendanceBatch): Observable<SinkOutcome> =>
+    new Observable<SinkOutcome>((subscriber) => {
+      const controller = new AbortController()
+      sink.send(batch, { signal: controller.signal }).then(
+        (outcomes) => {
+          for (const outcome of outcomes) {
+            if (subscriber.closed) return
+            subscriber.next(outcome)
+          }
+          subscriber.complete()
+        },
+        (error: unknown) => subscriber.error(error),
+      )
+      // An unsubscribe mid-batch aborts its waits and request; the late rejection lands on a closed subscriber.
+      return () => controller.abort(new AttendanceStreamError('SINK_CLOSED', 'the batch was unsubscribed'))
+    })
+  return (source) => source.pipe(mergeMap(sendOne, concurrency))
+}
