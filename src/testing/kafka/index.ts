@@ -1,0 +1,6 @@
+export { freeLoopbackPort } from './freePort.js'
+export { DEFAULT_KAFKA_VERSION, type KafkaBroker } from './kafkaBroker.js'
+export { defaultCacheDir, ensureKafkaJars } from './kafkaJars.js'
+export { type LocalKafkaBrokerOptions, startLocalKafkaBroker } from './localKafkaBroker.js'
+export { type StartKafkaOptions, startKafka } from './startKafka.js'
+export { waitForMetadata } from './waitForMetadata.js'

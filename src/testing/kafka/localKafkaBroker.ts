@@ -1,0 +1,203 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import type { Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { AttendanceStreamError } from '../../errors.js'
+import { freeLoopbackPort } from './freePort.js'
+import { DEFAULT_KAFKA_VERSION, type KafkaBroker } from './kafkaBroker.js'
+import { brokerLog4jPath, defaultCacheDir, ensureKafkaJars, javaMajorVersion } from './kafkaJars.js'
+import { waitForMetadata } from './waitForMetadata.js'
+
+export interface LocalKafkaBrokerOptions {
+  /** Apache Kafka version (4.x); default `KAFKA_VERSION` or {@link DEFAULT_KAFKA_VERSION}. */
+  readonly kafkaVersion?: string
+  /** Where the jars are cached between runs; default `<package>/.cache` or `ATTENDANCE_STREAM_CACHE_DIR`. */
+  readonly cacheDir?: string
+  /** JVM heap in MiB (both -Xms and -Xmx); default 512. */
+  readonly heapMb?: number
+  /** How long the broker may take to answer metadata; default 60 s. */
+  readonly startTimeoutMs?: number
+  /** Default partition count of auto-created topics; default 1. */
+  readonly defaultPartitions?: number
+  /** Progress lines (fetching jars); broker output is kept and shown only when start-up fails. */
+  readonly log?: (line: string) => void
+}
+
+const START_ATTEMPTS = 3
+const OUTPUT_LINES_KEPT = 60
+
+/**
+ * Starts a single-node Apache Kafka (KRaft, broker and controller in one JVM) on free loopback ports, from the
+ * jars `ensureKafkaJars` caches, with its storage formatted in a fresh temp folder.
+ *
+ * The JVM runs under a small shell watchdog that kills it and removes the folder when we call `stop()`, when
+ * this Node process exits, and also when this process is killed with SIGKILL (the watchdog polls our pid), so
+ * an interrupted test run never leaves a broker or a data folder behind. The data is throwaway, so the broker
+ * is killed rather than shut down gracefully.
+ */
+export const startLocalKafkaBroker = async (options: LocalKafkaBrokerOptions = {}): Promise<KafkaBroker> => {
+  const kafkaVersion = options.kafkaVersion ?? process.env['KAFKA_VERSION'] ?? DEFAULT_KAFKA_VERSION
+  const java = process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : 'java'
+  const major = await javaMajorVersion(java)
+  if (major === undefined || major < 17) {
+    throw new AttendanceStreamError(
+      'BROKER_START_FAILED',
+      major === undefined
+        ? 'Java 17+ is required to run the embedded Kafka broker, and none was found'
+        : `Java 17+ is required to run the embedded Kafka broker, found Java ${major}`,
+    )
+  }
+  const libDir = await ensureKafkaJars(kafkaVersion, options.cacheDir ?? defaultCacheDir(), options.log)
+
+  let lastError: unknown
+  for (let attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
+    try {
+      return await startOnce(java, libDir, kafkaVersion, options)
+    } catch (error) {
+      // Usually a port taken between probing and binding it; a fresh pair of ports fixes that.
+      lastError = error
+    }
+  }
+  throw new AttendanceStreamError(
+    'BROKER_START_FAILED',
+    `Apache Kafka ${kafkaVersion} did not start: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+    { cause: lastError },
+  )
+}
+
+const startOnce = async (
+  java: string,
+  libDir: string,
+  kafkaVersion: string,
+  options: LocalKafkaBrokerOptions,
+): Promise<KafkaBroker> => {
+  const dir = mkdtempSync(join(tmpdir(), 'attendance-stream-kafka-'))
+  const [port, controllerPort] = [await freeLoopbackPort(), await freeLoopbackPort()]
+  const propertiesFile = join(dir, 'server.properties')
+  writeFileSync(propertiesFile, serverProperties(dir, port, controllerPort, options.defaultPartitions ?? 1))
+
+  const heap = `${options.heapMb ?? 512}m`
+  const javaArgs = [
+    `-Xms${heap}`,
+    `-Xmx${heap}`,
+    '-XX:+UseG1GC',
+    `-Dlog4j2.configurationFile=${brokerLog4jPath}`,
+    '-cp',
+    `${libDir}/*`,
+  ]
+  const clusterId = randomBytes(16).toString('base64url')
+  const started = Date.now()
+  const watchdog = spawn('sh', ['-c', WATCHDOG, 'kafka-watchdog'], {
+    env: {
+      ...process.env,
+      OWNER_PID: String(process.pid),
+      DATA_DIR: dir,
+      JAVA_BIN: java,
+      JAVA_ARGS: javaArgs.join('\n'),
+      CLUSTER_ID: clusterId,
+      PROPERTIES: propertiesFile,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const output = keepLastLines(watchdog, OUTPUT_LINES_KEPT)
+  // A forgotten stop() must not keep Node alive: the 'exit' hook below (or the watchdog) cleans up then.
+  watchdog.unref()
+  for (const stream of [watchdog.stdout, watchdog.stderr]) (stream as unknown as Partial<Socket>).unref?.()
+  let exited: string | undefined
+  watchdog.once('exit', (code, signal) => {
+    exited = `the broker process exited (${signal ?? `code ${code}`})`
+  })
+  const killOnExit = () => watchdog.kill('SIGTERM')
+  process.once('exit', killOnExit)
+
+  const stop = once(async () => {
+    process.removeListener('exit', killOnExit)
+    if (exited === undefined) {
+      const gone = new Promise((resolve) => watchdog.once('exit', resolve))
+      watchdog.kill('SIGTERM')
+      await gone
+    }
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  const brokers = [`127.0.0.1:${port}`]
+  try {
+    await waitForMetadata(brokers, options.startTimeoutMs ?? 60_000, () => exited)
+  } catch (error) {
+    await stop()
+    const tail = output().join('\n')
+    throw new Error(`${error instanceof Error ? error.message : String(error)}${tail ? `\n${tail}` : ''}`)
+  }
+  return { brokers, source: 'local', kafkaVersion, readyMs: Date.now() - started, stop }
+}
+
+const serverProperties = (dir: string, port: number, controllerPort: number, partitions: number): string =>
+  [
+    'process.roles=broker,controller',
+    'node.id=1',
+    // A static quorum: the same config and `format` work on Kafka 3.9 and 4.x.
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `log.dirs=${join(dir, 'data')}`,
+    // On one node every internal topic must have replication factor 1, or its coordinator never comes up.
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=10',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'default.replication.factor=1',
+    'min.insync.replicas=1',
+    // Tests start and stop consumers constantly; the default 3 s delay would slow every join.
+    'group.initial.rebalance.delay.ms=0',
+    `num.partitions=${partitions}`,
+    'auto.create.topics.enable=true',
+    'log.flush.interval.messages=9223372036854775807',
+    '',
+  ].join('\n')
+
+// The watchdog formats the storage, runs the JVM, and ends it (and removes the data folder) when told to, when
+// the JVM dies, or when the owning Node process is gone — whichever comes first.
+const WATCHDOG = `
+set -uf
+IFS='
+'
+"$JAVA_BIN" $JAVA_ARGS kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$PROPERTIES" >/dev/null || exit 70
+"$JAVA_BIN" $JAVA_ARGS kafka.Kafka "$PROPERTIES" &
+jvm=$!
+finish() { kill -KILL "$jvm" 2>/dev/null; wait "$jvm" 2>/dev/null; rm -rf "$DATA_DIR"; exit 0; }
+trap finish TERM INT HUP
+while kill -0 "$OWNER_PID" 2>/dev/null && kill -0 "$jvm" 2>/dev/null; do
+  sleep 1 &
+  wait $!
+done
+finish
+`
+
+const keepLastLines = (child: ChildProcess, limit: number): (() => string[]) => {
+  const lines: string[] = []
+  const collect = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line.trim() === '') continue
+      lines.push(line)
+      if (lines.length > limit) lines.shift()
+    }
+  }
+  child.stdout?.on('data', collect)
+  child.stderr?.on('data', collect)
+  return () => [...lines]
+}
+
+const once = (fn: () => Promise<void>): (() => Promise<void>) => {
+  let running: Promise<void> | undefined
+  return () => {
+    running ??= fn()
+    return running
+  }
+}
