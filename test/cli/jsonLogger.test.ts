@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest'
+import { createJsonLogger } from '../../src/cli/jsonLogger.js'
+import { AttendanceStreamError } from '../../src/errors.js'
+
+const TOKEN = 'pat-na1-0a1b2c3d-1111-2222-3333-444455556666'
+const NOW = Date.parse('2026-11-29T09:14:03.120Z')
+
+const capture = () => {
+  const lines: string[] = []
+  return {
+    stream: { write: (line: string) => lines.push(line) },
+    lines,
+    parsed: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+  }
+}
+
+describe('createJsonLogger', () => {
+  it('writes one JSON object per line: time, level, msg, then fields', () => {
+    const out = capture()
+    const log = createJsonLogger({ stream: out.stream, now: () => NOW })
+    log.info('batch sent', { batchId: 'b-1', size: 87, offset: 12n })
+    expect(out.lines).toEqual([
+      '{"time":"2026-11-29T09:14:03.120Z","level":"info","msg":"batch sent","batchId":"b-1","size":87,"offset":"12"}\n',
+    ])
+  })
+
+  it('drops lines below its level', () => {
+    const out = capture()
+    const log = createJsonLogger({ stream: out.stream, level: 'warn', now: () => NOW })
+    log.debug('d')
+    log.info('i')
+    log.warn('w')
+    log.error('e')
+    expect(out.parsed().map((l) => l['level'])).toEqual(['warn', 'error'])
+    expect(log.isLevelEnabled('info')).toBe(false)
+    expect(log.isLevelEnabled('error')).toBe(true)
+  })
+
+  it('child loggers add their fields and share level and sink; reserved keys are not overwritten', () => {
+    const out = capture()
+    const log = createJsonLogger({
+      stream: out.stream,
+      now: () => NOW,
+      fields: { service: 'attendance-stream' },
+    })
+    const child = log.child({ partition: 3 }).child({ topic: 'scans' })
+    child.debug('hidden')
+    child.info('fetched', { count: 2, msg: 'not the message', level: 'x' })
+    expect(out.parsed()).toEqual([
+      {
+        time: '2026-11-29T09:14:03.120Z',
+        level: 'info',
+        msg: 'fetched',
+        service: 'attendance-stream',
+        partition: 3,
+        topic: 'scans',
+        count: 2,
+        _msg: 'not the message',
+        _level: 'x',
+      },
+    ])
+  })
+
+  it('never prints a configured token: in msg, nested fields, an Error message or stack, a header', () => {
+    const out = capture()
+    const log = createJsonLogger({ stream: out.stream, secrets: [TOKEN], now: () => NOW })
+    const failure = new AttendanceStreamError('HUBSPOT_UNAUTHENTICATED', `token ${TOKEN} was rejected`, {
+      context: { account: 'default', request: { url: `https://api.hubapi.com/x?hapikey=${TOKEN}` } },
+      cause: new Error(`upstream said ${TOKEN}`),
+    })
+    log.error(`calling with ${TOKEN}`, {
+      nested: { deeper: [{ value: `x${TOKEN}y` }] },
+      err: failure,
+      headers: { Authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      fetchHeaders: new Headers({ authorization: 'Bearer some-runtime-token' }),
+      rawHeaders: ['authorization', `Bearer ${TOKEN}`],
+    })
+    const [line] = out.lines
+    expect(line).toBeDefined()
+    expect(line).not.toContain(TOKEN)
+    expect(line).not.toContain('some-runtime-token')
+    const entry = JSON.parse(line as string)
+    expect(entry.msg).toBe('calling with [REDACTED]')
+    expect(entry.nested).toEqual({ deeper: [{ value: 'x[REDACTED]y' }] })
+    expect(entry.headers).toEqual({ Authorization: '[REDACTED]', 'content-type': 'application/json' })
+    expect(entry.fetchHeaders).toEqual({ authorization: '[REDACTED]' })
+    expect(entry.rawHeaders).toEqual(['authorization', 'Bearer [REDACTED]'])
+    expect(entry.err).toMatchObject({
+      name: 'AttendanceStreamError',
+      message: 'token [REDACTED] was rejected',
+      code: 'HUBSPOT_UNAUTHENTICATED',
+      retryable: false,
+      context: { account: 'default', request: { url: 'https://api.hubapi.com/x?hapikey=[REDACTED]' } },
+      cause: { name: 'Error', message: 'upstream said [REDACTED]' },
+    })
+    expect(entry.err.stack).toMatch(/^AttendanceStreamError: token \[REDACTED\] was rejected\n\s+at /)
+  })
+
+  it('redacts credential-named keys whatever their value, and HubSpot-shaped tokens nobody configured', () => {
+    const out = capture()
+    const log = createJsonLogger({ stream: out.stream, now: () => NOW })
+    log.info('config loaded', {
+      hubspot: { accounts: { default: { token: 'anything', requestsPer10s: 90 } } },
+      sasl: { username: 'svc', password: 'hunter2' },
+      accessToken: { value: 'nested' },
+      tokens: 12,
+      note: `leaked ${TOKEN} here`,
+    })
+    const entry = out.parsed()[0]
+    expect(entry).toMatchObject({
+      hubspot: { accounts: { default: { token: '[REDACTED]', requestsPer10s: 90 } } },
+      sasl: { username: 'svc', password: '[REDACTED]' },
+      accessToken: '[REDACTED]',
+      tokens: 12,
+      note: 'leaked [REDACTED] here',
+    })
+  })
+
+  it('prints cycles, deep nesting, buffers and odd numbers without throwing', () => {
+    const out = capture()
+    const log = createJsonLogger({ stream: out.stream, now: () => NOW })
+    const cyclic: Record<string, unknown> = { name: 'a' }
+    cyclic['self'] = cyclic
+    const shared = { n: 1 }
+    let deep: Record<string, unknown> = { leaf: true }
+    for (let i = 0; i < 20; i++) deep = { deep }
+    log.info('odd', {
+      cyclic,
+      pair: [shared, shared],
+      deep,
+      value: Buffer.from('secret bytes'),
+      ratio: Number.NaN,
+      when: new Date(NOW),
+      fn: function handler() {},
+    })
+    const entry = out.parsed()[0] as Record<string, unknown>
+    expect(entry['cyclic']).toEqual({ name: 'a', self: '[Circular]' })
+    expect(entry['pair']).toEqual([{ n: 1 }, { n: 1 }])
+    expect(JSON.stringify(entry['deep'])).toContain('"[Object]"')
+    expect(entry['value']).toBe('[12 bytes]')
+    expect(entry['ratio']).toBe('NaN')
+    expect(entry['when']).toBe('2026-11-29T09:14:03.120Z')
+    expect(entry['fn']).toBe('[Function handler]')
+  })
+})
