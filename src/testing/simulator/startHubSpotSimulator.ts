@@ -1,0 +1,541 @@
+import { randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { CounterBook, type SimulatorCounters } from './counters.js'
+import { FaultInjector, type FaultPlan } from './faults.js'
+import { type RateLimitSettings, TokenRateLimiter, windowCounts } from './rateLimiter.js'
+import { type MatchedRoute, matchRoute, routeKey } from './routes.js'
+import {
+  type Participation,
+  type SimulatorContact,
+  type SimulatorEvent,
+  type SimulatorEventSpec,
+  SimulatorStore,
+} from './store.js'
+import { type ValidationProblem, type ValidInput, validateRequest } from './validateBody.js'
+
+/** The scope every attendance write needs (contract §5). */
+export const WRITE_SCOPE = 'crm.objects.marketing_events.write'
+
+export interface SimulatorTokenSpec {
+  readonly token: string
+  /** Default: `[WRITE_SCOPE]`. */
+  readonly scopes?: readonly string[]
+  readonly expired?: boolean
+  /** Simulator clock time from which the token is expired (OAuth tokens live about 30 minutes). */
+  readonly expiresAt?: number
+  /** This token's rolling-window maximum; default `rateLimit.max`. */
+  readonly max?: number
+  /** This token's daily limit; `null` for none (OAuth apps); default `rateLimit.daily`. */
+  readonly daily?: number | null
+}
+
+export interface SimulatorRateLimitOptions {
+  /** Requests per window. Default 100 (private app, Free/Starter). */
+  readonly max?: number
+  /** Default 10 000. */
+  readonly intervalMs?: number
+  /** Default 250 000; `null` for no daily limit. */
+  readonly daily?: number | null
+  /** Send `Retry-After` (whole seconds, rounded up) on 429s. Default false: HubSpot does not confirm it. */
+  readonly retryAfter?: boolean
+  /** Count requests answered 429 against the window. Default false (see rateLimiter.ts). */
+  readonly count429?: boolean
+  /** Account time zone for the daily reset, minutes east of UTC. Default 0. */
+  readonly utcOffsetMinutes?: number
+}
+
+export type SimulatorContactSpec =
+  | number
+  | { readonly vid: number; readonly email?: string; readonly properties?: Record<string, string> }
+
+export type PartialFailureMode = 'per-input' | 'whole-request'
+
+export interface HubSpotSimulatorOptions {
+  /** Accepted bearer tokens. Default `['test-token']` with the write scope. */
+  readonly tokens?: readonly (string | SimulatorTokenSpec)[]
+  /** Known events, or `'auto'` to create any event on first use. Default none. */
+  readonly events?: 'auto' | readonly SimulatorEventSpec[]
+  /** Known contacts, or `'auto'` to accept any vid. Default none (email variants create contacts anyway). */
+  readonly contacts?: 'auto' | readonly SimulatorContactSpec[]
+  /** How an unknown vid or a bad email is answered. Default `'per-input'`. */
+  readonly partialFailureMode?: PartialFailureMode
+  /** Default 100. */
+  readonly maxBatchSize?: number
+  readonly rateLimit?: SimulatorRateLimitOptions
+  readonly faults?: FaultPlan
+  /** Seed of the fault PRNG. Default 1. */
+  readonly seed?: number
+  /** Clock for rate limits, token expiry and timestamps. Default `Date.now`. */
+  readonly now?: () => number
+  /** `status` of A–D success bodies. Default `'COMPLETE'`. */
+  readonly batchStatus?: 'COMPLETE' | 'PENDING' | 'PROCESSING' | 'CANCELED'
+}
+
+export interface HubSpotSimulator {
+  /** `http://127.0.0.1:<port>`: pass as the client's `baseUrl`. */
+  readonly url: string
+  /** The first configured token. */
+  readonly token: string
+  setFaults(plan: FaultPlan): void
+  setPartialFailureMode(mode: PartialFailureMode): void
+  addEvent(spec: SimulatorEventSpec): SimulatorEvent
+  addContact(contact: SimulatorContactSpec): SimulatorContact
+  addToken(token: string | SimulatorTokenSpec): void
+  events(): SimulatorEvent[]
+  contacts(): SimulatorContact[]
+  /** The participation store: one entry per (event, contact), with its history. */
+  participations(): Participation[]
+  counters(): SimulatorCounters
+  /** For every request carrying `token`, how many such requests arrived in the window ending at it. */
+  windowCounts(token: string, intervalMs?: number): number[]
+  /** Closes the server and every open socket, hung requests included. */
+  stop(): Promise<void>
+}
+
+type ErrorBodyOut = Record<string, unknown>
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/
+
+interface BadInput {
+  readonly index: number
+  readonly key: 'vids' | 'emails'
+  readonly value: string
+  readonly message: string
+  readonly code: string
+}
+
+export async function startHubSpotSimulator(
+  options: HubSpotSimulatorOptions = {},
+): Promise<HubSpotSimulator> {
+  const now = options.now ?? Date.now
+  const rl = options.rateLimit ?? {}
+  const intervalMs = rl.intervalMs ?? 10_000
+  const maxBatchSize = options.maxBatchSize ?? 100
+  const eventsAuto = options.events === 'auto'
+  const contactsAuto = options.contacts === 'auto'
+  let partialFailureMode: PartialFailureMode = options.partialFailureMode ?? 'per-input'
+  const counters = new CounterBook(intervalMs)
+  const faults = new FaultInjector(options.seed ?? 1)
+  faults.set(options.faults ?? {})
+  const store = new SimulatorStore()
+  const tokens = new Map<string, SimulatorTokenSpec>()
+  const limiters = new Map<string, TokenRateLimiter>()
+
+  const addToken = (t: string | SimulatorTokenSpec): void => {
+    const spec = typeof t === 'string' ? { token: t } : t
+    tokens.set(spec.token, spec)
+    const settings: RateLimitSettings = {
+      max: spec.max ?? rl.max ?? 100,
+      intervalMs,
+      daily: spec.daily !== undefined ? spec.daily : rl.daily !== undefined ? rl.daily : 250_000,
+      count429: rl.count429 ?? false,
+      utcOffsetMinutes: rl.utcOffsetMinutes ?? 0,
+    }
+    limiters.set(spec.token, new TokenRateLimiter(settings))
+  }
+  for (const t of options.tokens ?? ['test-token']) addToken(t)
+  if (options.events !== undefined && options.events !== 'auto')
+    for (const e of options.events) store.addEvent(e)
+  const addContact = (c: SimulatorContactSpec): SimulatorContact =>
+    store.addContact(typeof c === 'number' ? { vid: c } : c)
+  if (options.contacts !== undefined && options.contacts !== 'auto')
+    for (const c of options.contacts) addContact(c)
+
+  const timers = new Set<NodeJS.Timeout>()
+  const delay = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer)
+        resolve()
+      }, ms)
+      timers.add(timer)
+    })
+
+  const reply = (
+    res: ServerResponse,
+    route: string,
+    status: number,
+    body: unknown,
+    headers: Record<string, string>,
+  ): void => {
+    counters.outcome(route, String(status))
+    if (res.destroyed) return
+    const correlationId =
+      typeof body === 'object' && body !== null && typeof (body as ErrorBodyOut).correlationId === 'string'
+        ? ((body as ErrorBodyOut).correlationId as string)
+        : randomUUID()
+    res.statusCode = status
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v)
+    res.setHeader('x-hubspot-correlation-id', correlationId)
+    if (body === undefined) {
+      res.end()
+      return
+    }
+    res.setHeader('content-type', 'application/json;charset=utf-8')
+    res.end(JSON.stringify(body))
+  }
+
+  const errorBody = (message: string, category: string, extra: ErrorBodyOut = {}): ErrorBodyOut => ({
+    status: 'error',
+    message,
+    correlationId: randomUUID(),
+    category,
+    ...extra,
+  })
+
+  const problemsBody = (problems: readonly ValidationProblem[]): ErrorBodyOut => {
+    const first = problems[0]?.message ?? 'Invalid input'
+    const more =
+      problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : ''
+    return errorBody(`Invalid input: ${first}${more}`, 'VALIDATION_ERROR', {
+      errors: problems.map((p) => ({ message: p.message, code: p.code, in: p.in })),
+      links: {},
+    })
+  }
+
+  const findEvent = (route: MatchedRoute, account: string | undefined): SimulatorEvent | ErrorBodyOut => {
+    if (route.variant === 'C' || route.variant === 'D') {
+      const e = store.byObjectId(route.eventId)
+      if (e !== undefined) return e
+      if (eventsAuto) return store.addEvent({ objectId: route.eventId })
+      return errorBody(`Marketing event with objectId ${route.eventId} not found`, 'OBJECT_NOT_FOUND')
+    }
+    const found = store.byExternalId(route.eventId, account)
+    if ('found' in found) return found.found
+    if ('ambiguous' in found)
+      return errorBody(
+        `Several marketing events have externalEventId ${route.eventId}: pass externalAccountId`,
+        'VALIDATION_ERROR',
+        {
+          errors: [
+            {
+              message: 'externalAccountId is required to pick the event',
+              code: 'REQUIRED',
+              in: 'externalAccountId',
+            },
+          ],
+        },
+      )
+    if (eventsAuto)
+      return store.addEvent({
+        externalEventId: route.eventId,
+        ...(account === undefined ? {} : { externalAccountId: account }),
+      })
+    return errorBody(
+      `Marketing event with externalEventId ${route.eventId}${account === undefined ? '' : ` and externalAccountId ${account}`} not found`,
+      'OBJECT_NOT_FOUND',
+    )
+  }
+
+  const handle = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    text: string,
+    arrival: number,
+  ): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://simulator')
+    const route = req.method === 'POST' ? matchRoute(url.pathname) : undefined
+    const rk = routeKey(route)
+    const auth = req.headers.authorization
+    const bearer = auth?.startsWith('Bearer ') === true ? auth.slice('Bearer '.length).trim() : undefined
+    if (bearer !== undefined) {
+      const tc = counters.token(bearer)
+      tc.requests++
+      tc.arrivals.push(arrival)
+    }
+    const spec = bearer === undefined ? undefined : tokens.get(bearer)
+    const limiter = spec === undefined ? undefined : limiters.get(spec.token)
+
+    const fault = faults.next()
+    if (fault.kind === 'reset') {
+      counters.faults.reset++
+      counters.outcome(rk, 'reset')
+      // An RST, not a FIN: the client sees ECONNRESET as it would from a crashing proxy.
+      req.socket.resetAndDestroy()
+      return
+    }
+    if (fault.kind === 'hang') {
+      counters.faults.hang++
+      counters.outcome(rk, 'hang')
+      return
+    }
+    if (fault.delayMs > 0) await delay(fault.delayMs)
+    if (fault.kind === 'status') {
+      counters.faults.status++
+      const headers = limiter?.peek(now()) ?? {}
+      if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds)
+      reply(
+        res,
+        rk,
+        fault.status,
+        errorBody(`Injected fault: HTTP ${fault.status}`, 'INTERNAL_ERROR'),
+        headers,
+      )
+      return
+    }
+
+    if (spec === undefined || limiter === undefined) {
+      reply(
+        res,
+        rk,
+        401,
+        errorBody(
+          bearer === undefined
+            ? 'Authentication credentials not found: send Authorization: Bearer <token>'
+            : 'The access token is not valid',
+          'INVALID_AUTHENTICATION',
+        ),
+        {},
+      )
+      return
+    }
+    const t = now()
+    if (spec.expired === true || (spec.expiresAt !== undefined && t >= spec.expiresAt)) {
+      reply(
+        res,
+        rk,
+        401,
+        errorBody('The access token has expired', 'EXPIRED_AUTHENTICATION'),
+        limiter.peek(t),
+      )
+      return
+    }
+    const decision = limiter.take(t)
+    const tc = counters.token(spec.token)
+    if (!decision.allowed) {
+      counters.rateLimited.total++
+      if (decision.policy === 'DAILY') counters.rateLimited.daily++
+      else counters.rateLimited.tenSecondly++
+      tc.rateLimited++
+      const headers = { ...decision.headers }
+      if (rl.retryAfter === true)
+        headers['Retry-After'] = String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)))
+      reply(
+        res,
+        rk,
+        429,
+        {
+          status: 'error',
+          message: `You have reached your ${decision.policy === 'DAILY' ? 'daily' : 'ten_secondly_rolling'} limit.`,
+          errorType: 'RATE_LIMIT',
+          correlationId: randomUUID(),
+          policyName: decision.policy,
+          groupName: 'publicapi:marketing-events',
+          category: 'RATE_LIMITS',
+        },
+        headers,
+      )
+      return
+    }
+    tc.counted++
+    const headers = decision.headers
+    const scopes = spec.scopes ?? [WRITE_SCOPE]
+    if (!scopes.includes(WRITE_SCOPE)) {
+      reply(
+        res,
+        rk,
+        403,
+        errorBody('This app has not been granted all required scopes to make this call.', 'MISSING_SCOPES', {
+          errors: [
+            {
+              message: 'One or more of the following scopes are required.',
+              context: { requiredScopes: [WRITE_SCOPE] },
+            },
+          ],
+          links: { scopes: 'https://developers.hubspot.com/scopes' },
+        }),
+        headers,
+      )
+      return
+    }
+    if (route === undefined) {
+      reply(res, rk, 404, errorBody(`No such endpoint: ${req.method} ${url.pathname}`, 'NOT_FOUND'), headers)
+      return
+    }
+
+    const account = url.searchParams.get('externalAccountId') ?? undefined
+    const emailVariant = route.variant === 'B' || route.variant === 'D' || route.variant === 'F'
+    const upsert = route.variant === 'E' || route.variant === 'F'
+    const valid = validateRequest(text, {
+      emailVariant,
+      subscriberState: route.subscriberState,
+      maxBatchSize,
+      upsert,
+      externalAccountId: account,
+    })
+    if (!valid.ok) {
+      reply(res, rk, 400, problemsBody(valid.problems), headers)
+      return
+    }
+    const found = findEvent(route, account)
+    if (!('objectId' in found)) {
+      reply(res, rk, found.category === 'VALIDATION_ERROR' ? 400 : 404, found, headers)
+      return
+    }
+    const event = found as SimulatorEvent
+
+    // Resolve contacts first and write nothing until we know whether the whole request stands.
+    const bad: BadInput[] = []
+    const good: { input: ValidInput; contact: SimulatorContact | undefined; index: number }[] = []
+    valid.inputs.forEach((input, index) => {
+      if (input.email !== undefined) {
+        if (!EMAIL.test(input.email))
+          bad.push({
+            index,
+            key: 'emails',
+            value: input.email,
+            message: `Invalid email address: ${input.email}`,
+            code: 'INVALID_EMAIL',
+          })
+        else good.push({ input, contact: store.contactByEmail(input.email, undefined), index })
+      } else if (input.vid !== undefined) {
+        const c = store.contactByVid(input.vid)
+        if (c === undefined && !contactsAuto)
+          bad.push({
+            index,
+            key: 'vids',
+            value: String(input.vid),
+            message: `Contact with vid ${input.vid} does not exist`,
+            code: 'CONTACT_NOT_FOUND',
+          })
+        else good.push({ input, contact: c, index })
+      }
+    })
+    counters.inputsRejected += bad.length
+    // Upserts have no response body to carry per-input errors in, so a bad input always fails the request.
+    if (bad.length > 0 && (partialFailureMode === 'whole-request' || upsert)) {
+      const vids = bad.filter((b) => b.key === 'vids').map((b) => b.value)
+      const emails = bad.filter((b) => b.key === 'emails').map((b) => b.value)
+      reply(
+        res,
+        rk,
+        400,
+        errorBody(`Invalid input: ${bad.map((b) => b.message).join('; ')}`, 'VALIDATION_ERROR', {
+          context: { ...(vids.length > 0 ? { vids } : {}), ...(emails.length > 0 ? { emails } : {}) },
+          errors: bad.map((b) => ({
+            message: b.message,
+            code: b.code,
+            in: `inputs[${b.index}].${b.key === 'vids' ? 'vid' : 'email'}`,
+            context: { [b.key]: [b.value] },
+          })),
+          links: {},
+        }),
+        headers,
+      )
+      return
+    }
+    const results: Record<string, unknown>[] = []
+    for (const g of good) {
+      const contact =
+        g.contact ??
+        (g.input.email !== undefined
+          ? store.contactByEmail(g.input.email, g.input.contactProperties)
+          : addContact(g.input.vid as number))
+      if (contact === undefined) continue
+      store.record(
+        event.objectId,
+        contact.vid,
+        {
+          state: route.subscriberState,
+          interactionDateTime: g.input.interactionDateTime,
+          properties: g.input.properties,
+        },
+        t,
+      )
+      counters.inputsAccepted++
+      results.push(
+        g.input.email === undefined ? { vid: contact.vid } : { vid: contact.vid, email: g.input.email },
+      )
+    }
+    if (upsert) {
+      reply(res, rk, 204, undefined, headers)
+      return
+    }
+    const at = new Date(t).toISOString()
+    reply(
+      res,
+      rk,
+      200,
+      {
+        status: options.batchStatus ?? 'COMPLETE',
+        results,
+        ...(bad.length === 0
+          ? {}
+          : {
+              numErrors: bad.length,
+              errors: bad.map((b) => ({
+                status: 'error',
+                category: 'VALIDATION_ERROR',
+                message: b.message,
+                context: { [b.key]: [b.value] },
+                errors: [{ message: b.message, code: b.code, in: b.key === 'vids' ? 'vid' : 'email' }],
+                links: {},
+                id: randomUUID(),
+              })),
+            }),
+        requestedAt: new Date(arrival).toISOString(),
+        startedAt: at,
+        completedAt: at,
+        links: {},
+      },
+      headers,
+    )
+  }
+
+  const server = createServer((req, res) => {
+    const arrival = now()
+    counters.requests++
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('error', () => {})
+    req.on('end', () => {
+      handle(req, res, Buffer.concat(chunks).toString('utf8'), arrival).catch(() => {
+        if (!res.headersSent) {
+          res.statusCode = 500
+          res.end()
+        }
+      })
+    })
+  })
+  server.on('connection', () => {
+    counters.connections++
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const { port } = server.address() as AddressInfo
+  const firstToken = [...tokens.keys()][0] ?? ''
+  let stopped: Promise<void> | undefined
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    token: firstToken,
+    setFaults: (plan) => faults.set(plan),
+    setPartialFailureMode: (mode) => {
+      partialFailureMode = mode
+    },
+    addEvent: (spec) => store.addEvent(spec),
+    addContact,
+    addToken,
+    events: () => store.listEvents(),
+    contacts: () => store.listContacts(),
+    participations: () => store.participations(),
+    counters: () => counters.snapshot(),
+    windowCounts: (token, ms = intervalMs) =>
+      windowCounts(counters.snapshot().tokens[token]?.arrivals ?? [], ms),
+    stop: () => {
+      stopped ??= new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer)
+        timers.clear()
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      return stopped
+    },
+  }
+}
