@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs'
+import type { Either } from 'fp-ts/lib/Either.js'
+import { isLeft, left, right } from 'fp-ts/lib/Either.js'
+import type { PipelineConfig } from '../codecs/pipelineConfig.js'
+import { CONFIG_DEFAULTS, resolvePipelineConfig } from '../codecs/pipelineConfig.js'
+import { createRedactor, secretsIn } from './redact.js'
+
+/**
+ * The service's configuration: a JSON file, then environment variables on top (containers and secret stores
+ * hand out environment variables; a token belongs in `HUBSPOT_TOKEN`, not in a file in an image). Every
+ * problem of the merged result is returned at once, so the CLI can print them all and exit 2 before it
+ * connects to anything. No problem line contains a secret: values are echoed only outside credential
+ * sections (see `resolvePipelineConfig`) and every known secret is scrubbed again here.
+ */
+
+export interface LoadConfigOptions {
+  /** A JSON file; without it the configuration comes from the environment alone. */
+  readonly file?: string
+  readonly env: NodeJS.ProcessEnv
+}
+
+type Override = (value: string, defaultAccount: string) => { path: readonly string[]; value: unknown }
+
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+
+/**
+ * The environment variables read, in the order they are applied. Arrays are comma-separated; an empty
+ * variable counts as unset. The HubSpot variables apply to the default account (`hubspot.defaultAccount`
+ * from the file, else `"default"`).
+ */
+export const ENV_OVERRIDES: ReadonlyArray<readonly [name: string, to: Override]> = [
+  ['KAFKA_BROKERS', (v) => ({ path: ['kafka', 'brokers'], value: list(v) })],
+  ['KAFKA_GROUP_ID', (v) => ({ path: ['kafka', 'groupId'], value: v })],
+  ['KAFKA_CLIENT_ID', (v) => ({ path: ['kafka', 'clientId'], value: v })],
+  ['INPUT_TOPICS', (v) => ({ path: ['kafka', 'inputTopics'], value: list(v) })],
+  ['RESULTS_TOPIC', (v) => ({ path: ['kafka', 'resultsTopic'], value: v })],
+  ['ERRORS_TOPIC', (v) => ({ path: ['kafka', 'errorsTopic'], value: v })],
+  ['HUBSPOT_TOKEN', (v, account) => ({ path: ['hubspot', 'accounts', account, 'token'], value: v })],
+  ['HUBSPOT_BASE_URL', (v, account) => ({ path: ['hubspot', 'accounts', account, 'baseUrl'], value: v })],
+  [
+    'HUBSPOT_API_VERSION',
+    (v, account) => ({ path: ['hubspot', 'accounts', account, 'apiVersion'], value: v }),
+  ],
+  // A number when it looks like one; otherwise the string goes to the codec, which names the problem.
+  ['METRICS_PORT', (v) => ({ path: ['metrics', 'port'], value: /^\d+$/.test(v) ? Number(v) : v })],
+  ['LOG_LEVEL', (v) => ({ path: ['log', 'level'], value: v.toLowerCase() })],
+]
+
+const isPlainObject = (u: unknown): u is Record<string, unknown> =>
+  typeof u === 'object' && u !== null && !Array.isArray(u)
+
+const describe = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`
+
+/** Line and column (1-based) of a character position, for a JSON syntax error without echoing the text. */
+const lineAndColumn = (text: string, position: number): string => {
+  const before = text.slice(0, position)
+  const line = before.split('\n').length
+  const column = position - before.lastIndexOf('\n')
+  return `line ${line}, column ${column}`
+}
+
+const readConfigFile = (file: string): Either<string[], Record<string, unknown>> => {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    return left([
+      code === 'ENOENT'
+        ? `config file ${JSON.stringify(file)}: not found`
+        : `config file ${JSON.stringify(file)}: cannot be read (${code ?? 'unknown error'})`,
+    ])
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (error) {
+    // V8's messages quote the offending text, which may be a token: report the position only.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1]
+    const where = position === undefined ? '' : ` at ${lineAndColumn(text, Number(position))}`
+    return left([`config file ${JSON.stringify(file)}: invalid JSON${where}`])
+  }
+  if (!isPlainObject(parsed)) {
+    return left([
+      `config file ${JSON.stringify(file)}: expected a JSON object at the top level, got ${describe(parsed)}`,
+    ])
+  }
+  return right(parsed)
+}
+
+/**
+ * Sets `path` in `target`, creating objects on the way. A value of the wrong kind on the way is left alone:
+ * the codec then reports the file's mistake instead of the override hiding it.
+ */
+const setIn = (target: Record<string, unknown>, path: readonly string[], value: unknown): boolean => {
+  let node = target
+  for (const key of path.slice(0, -1)) {
+    const next = node[key]
+    if (next === undefined) node[key] = {}
+    else if (!isPlainObject(next)) return false
+    node = node[key] as Record<string, unknown>
+  }
+  node[path.at(-1) as string] = value
+  return true
+}
+
+/** Reads, merges and resolves the configuration. Left: every problem, one line each, secrets scrubbed. */
+export const loadConfig = (options: LoadConfigOptions): Either<string[], PipelineConfig> => {
+  const { file, env } = options
+  let merged: Record<string, unknown> = {}
+  if (file !== undefined) {
+    const read = readConfigFile(file)
+    if (isLeft(read)) return read
+    merged = read.right
+  }
+  const hubspot = merged['hubspot']
+  const named = isPlainObject(hubspot) ? hubspot['defaultAccount'] : undefined
+  const defaultAccount =
+    typeof named === 'string' && named !== '' ? named : CONFIG_DEFAULTS.hubspot.defaultAccount
+
+  const fromEnv = new Map<string, string>()
+  for (const [name, override] of ENV_OVERRIDES) {
+    const raw = env[name]
+    if (raw === undefined || raw.trim() === '') continue
+    const { path, value } = override(raw.trim(), defaultAccount)
+    if (setIn(merged, path, value)) fromEnv.set(path.join('.'), name)
+  }
+
+  const resolved = resolvePipelineConfig(merged)
+  if (!isLeft(resolved)) return resolved
+  const redact = createRedactor([...secretsIn(merged), env['HUBSPOT_TOKEN'] ?? ''])
+  return left(
+    resolved.left.map((problem) => {
+      const path = problem.slice(0, problem.indexOf(':'))
+      const name = [...fromEnv].find(([set]) => path === set || path.startsWith(`${set}.`))?.[1]
+      return redact(name === undefined ? problem : `${problem} (from ${name})`)
+    }),
+  )
+}

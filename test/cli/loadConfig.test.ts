@@ -1,0 +1,190 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Either } from 'fp-ts/lib/Either.js'
+import { isRight } from 'fp-ts/lib/Either.js'
+import { afterAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/cli/loadConfig.js'
+import type { PipelineConfig } from '../../src/codecs/pipelineConfig.js'
+
+const TOKEN = 'pat-na1-0a1b2c3d-1111-2222-3333-444455556666'
+const dir = mkdtempSync(join(tmpdir(), 'attendance-config-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+let files = 0
+const writeConfig = (content: unknown): string => {
+  const file = join(dir, `config-${++files}.json`)
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content, null, 2))
+  return file
+}
+
+const fileConfig = {
+  kafka: {
+    brokers: ['kafka-1:9092'],
+    groupId: 'attendance',
+    inputTopics: ['scans'],
+    resultsTopic: 'attendance-results',
+    errorsTopic: 'attendance-errors',
+  },
+  hubspot: { accounts: { default: { requestsPer10s: 150 } } },
+}
+
+const problems = (result: Either<string[], PipelineConfig>): string[] => {
+  if (isRight(result)) throw new Error('expected problems, got a config')
+  return result.left
+}
+
+const config = (result: Either<string[], PipelineConfig>): PipelineConfig => {
+  if (!isRight(result)) throw new Error(`expected a config, got:\n${result.left.join('\n')}`)
+  return result.right
+}
+
+describe('loadConfig', () => {
+  it('merges the file with the token from the environment', () => {
+    const resolved = config(loadConfig({ file: writeConfig(fileConfig), env: { HUBSPOT_TOKEN: TOKEN } }))
+    expect(resolved.hubspot.accounts['default']).toMatchObject({ token: TOKEN, requestsPer10s: 150 })
+    expect(resolved.kafka.brokers).toEqual(['kafka-1:9092'])
+  })
+
+  it('lets every environment variable override the file', () => {
+    const resolved = config(
+      loadConfig({
+        file: writeConfig(fileConfig),
+        env: {
+          KAFKA_BROKERS: ' kafka-a:9092, kafka-b:9093 ,',
+          KAFKA_GROUP_ID: 'group-2',
+          KAFKA_CLIENT_ID: 'member-7',
+          INPUT_TOPICS: 'scans,checkins',
+          RESULTS_TOPIC: 'results-2',
+          ERRORS_TOPIC: 'errors-2',
+          HUBSPOT_TOKEN: TOKEN,
+          HUBSPOT_BASE_URL: 'http://127.0.0.1:4010',
+          HUBSPOT_API_VERSION: '2026-09',
+          METRICS_PORT: '9464',
+          LOG_LEVEL: 'DEBUG',
+          UNRELATED: 'ignored',
+        },
+      }),
+    )
+    expect(resolved.kafka).toMatchObject({
+      brokers: ['kafka-a:9092', 'kafka-b:9093'],
+      groupId: 'group-2',
+      clientId: 'member-7',
+      inputTopics: ['scans', 'checkins'],
+      resultsTopic: 'results-2',
+      errorsTopic: 'errors-2',
+    })
+    expect(resolved.hubspot.accounts['default']).toMatchObject({
+      token: TOKEN,
+      baseUrl: 'http://127.0.0.1:4010',
+      apiVersion: '2026-09',
+      requestsPer10s: 150,
+    })
+    expect(resolved.metrics.port).toBe(9464)
+    expect(resolved.log.level).toBe('debug')
+  })
+
+  it('works from the environment alone, and treats empty variables as unset', () => {
+    const resolved = config(
+      loadConfig({
+        env: {
+          KAFKA_BROKERS: 'localhost:9092',
+          KAFKA_GROUP_ID: 'g',
+          INPUT_TOPICS: 'scans',
+          RESULTS_TOPIC: 'results',
+          ERRORS_TOPIC: 'errors',
+          HUBSPOT_TOKEN: TOKEN,
+          KAFKA_CLIENT_ID: '',
+          METRICS_PORT: '  ',
+        },
+      }),
+    )
+    expect(resolved.kafka.clientId).toBe('attendance-stream')
+    expect(resolved.metrics.port).toBeUndefined()
+  })
+
+  it('puts the HubSpot variables on the account the file names as default', () => {
+    const file = writeConfig({
+      ...fileConfig,
+      hubspot: { defaultAccount: 'eu', accounts: { eu: {}, us: { token: 'pat-us-token' } } },
+    })
+    const resolved = config(
+      loadConfig({ file, env: { HUBSPOT_TOKEN: TOKEN, HUBSPOT_API_VERSION: '2026-03' } }),
+    )
+    expect(resolved.hubspot.accounts['eu']).toMatchObject({ token: TOKEN, apiVersion: '2026-03' })
+    expect(resolved.hubspot.accounts['us']).toMatchObject({ token: 'pat-us-token', apiVersion: 'v3' })
+  })
+
+  it('lists every problem, naming the variable a bad value came from', () => {
+    expect(
+      problems(
+        loadConfig({
+          file: writeConfig({
+            ...fileConfig,
+            kafka: { ...fileConfig.kafka, groupId: '' },
+            batching: { maxWaitMs: 0 },
+          }),
+          env: { KAFKA_BROKERS: 'kafka-1', METRICS_PORT: 'http', LOG_LEVEL: 'loud' },
+        }),
+      ),
+    ).toEqual([
+      'kafka.brokers.0: expected a host:port string, got "kafka-1" (from KAFKA_BROKERS)',
+      'kafka.groupId: expected a non-empty string, got ""',
+      'hubspot.accounts.default.token: missing, expected a non-empty string',
+      'batching.maxWaitMs: expected a positive integer, got 0',
+      'metrics.port: expected a port number from 0 to 65535, got "http" (from METRICS_PORT)',
+      'log.level: expected one of "debug", "info", "warn", "error", got "loud" (from LOG_LEVEL)',
+    ])
+  })
+
+  it('reports a missing file, a directory, invalid JSON and a non-object clearly', () => {
+    const missing = join(dir, 'nope.json')
+    expect(problems(loadConfig({ file: missing, env: {} }))).toEqual([`config file "${missing}": not found`])
+    expect(problems(loadConfig({ file: dir, env: {} }))).toEqual([
+      `config file "${dir}": cannot be read (EISDIR)`,
+    ])
+    const broken = writeConfig('{\n  "kafka": {\n    "brokers": ["a:1"],,\n  }\n}')
+    expect(problems(loadConfig({ file: broken, env: {} }))).toEqual([
+      `config file "${broken}": invalid JSON at line 3, column 24`,
+    ])
+    const array = writeConfig('[1, 2]')
+    expect(problems(loadConfig({ file: array, env: {} }))).toEqual([
+      `config file "${array}": expected a JSON object at the top level, got an array`,
+    ])
+  })
+
+  it('never puts a token in a problem line', () => {
+    // The token where a token belongs, in the wrong place, in an env variable, and as unparseable JSON.
+    const cases: Array<Either<string[], PipelineConfig>> = [
+      loadConfig({
+        file: writeConfig({ ...fileConfig, hubspot: { accounts: { default: TOKEN } } }),
+        env: {},
+      }),
+      loadConfig({
+        file: writeConfig({
+          ...fileConfig,
+          kafka: { ...fileConfig.kafka, clientId: '', groupId: TOKEN.slice(0, 3) },
+          hubspot: { accounts: { default: { token: TOKEN, baseUrl: TOKEN, tokne: TOKEN } } },
+        }),
+        env: {},
+      }),
+      loadConfig({
+        file: writeConfig(fileConfig),
+        env: { HUBSPOT_TOKEN: TOKEN, KAFKA_GROUP_ID: TOKEN, RESULTS_TOPIC: '#' },
+      }),
+      loadConfig({
+        file: writeConfig(`{"hubspot": {"accounts": {"default": {"token": ${TOKEN}}}}}`),
+        env: {},
+      }),
+      loadConfig({ file: writeConfig(fileConfig), env: { HUBSPOT_TOKEN: TOKEN, METRICS_PORT: TOKEN } }),
+    ]
+    for (const result of cases) {
+      const lines = problems(result)
+      expect(lines.length).toBeGreaterThan(0)
+      for (const line of lines) expect(line).not.toContain(TOKEN)
+    }
+    expect(problems(cases[4] as Either<string[], PipelineConfig>)).toEqual([
+      'metrics.port: expected a port number from 0 to 65535, got "[REDACTED]" (from METRICS_PORT)',
+    ])
+  })
+})
