@@ -11,7 +11,7 @@ export const REDACTED = '[REDACTED]'
 
 /** Keys whose values are credentials: `token`, `accessToken`, `Authorization`, `password`, `x-api-key`, … */
 export const SECRET_KEY =
-  /token|authori[sz]ation|passw(or)?d|secret|api[-_]?key|cookie|credential|private[-_]?key/i
+  /token|authori[sz]ation|passw(or)?d|passphrase|secret|api[-_]?key|cookie|credential|private[-_]?key/i
 
 export const isSecretKey = (key: string): boolean => SECRET_KEY.test(key)
 
@@ -45,8 +45,11 @@ export const createRedactor = (secrets: Iterable<string> = []): Redactor => {
   return Object.assign(redact, { add })
 }
 
-/** Every string found under a credential-named key, at any depth: the secrets of a parsed config file. */
-export const secretsIn = (value: unknown): string[] => {
+/**
+ * Every string found under a credential-named key (or one matching `isSecret`), at any depth: the secrets of
+ * a parsed config file.
+ */
+export const secretsIn = (value: unknown, isSecret: (key: string) => boolean = isSecretKey): string[] => {
   const found: string[] = []
   const seen = new Set<unknown>()
   const walk = (v: unknown, underSecretKey: boolean) => {
@@ -57,15 +60,18 @@ export const secretsIn = (value: unknown): string[] => {
     if (typeof v !== 'object' || v === null || seen.has(v)) return
     seen.add(v)
     if (Array.isArray(v)) for (const item of v) walk(item, underSecretKey)
-    else for (const [key, item] of Object.entries(v)) walk(item, underSecretKey || isSecretKey(key))
+    else for (const [key, item] of Object.entries(v)) walk(item, underSecretKey || isSecret(key))
   }
   walk(value, false)
   return found
 }
 
-/** The secrets of a resolved config: every account's token and the SASL password. */
+// In Node's TLS options `key` and `pfx` are private keys (PEM or PKCS#12), whatever the generic rule says.
+const TLS_SECRET_KEY = (key: string) => key === 'key' || key === 'pfx' || isSecretKey(key)
+
+/** The secrets of a resolved config: every account's token, the SASL password, TLS private keys. */
 export const configSecrets = (config: PipelineConfig): string[] => [
   ...Object.values(config.hubspot.accounts).map((account) => account.token),
   ...(config.kafka.sasl === undefined ? [] : [config.kafka.sasl.password]),
-  ...secretsIn(config.kafka.ssl),
+  ...secretsIn(config.kafka.ssl, TLS_SECRET_KEY),
 ]
