@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs'
 import type { AttendanceBatch } from '../codecs/attendanceBatch.js'
 import { contactIdentity } from '../codecs/attendanceRecord.js'
@@ -276,10 +277,11 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
     sendOptions?: { readonly signal?: AbortSignal },
   ): Promise<SinkOutcome[]> => {
     if (batch.records.length === 0) return []
-    const signal =
-      sendOptions?.signal === undefined
-        ? closing.signal
-        : AbortSignal.any([closing.signal, sendOptions.signal])
+    const signal = AbortSignal.any(
+      sendOptions?.signal === undefined ? [closing.signal] : [closing.signal, sendOptions.signal],
+    )
+    // Every wait of the batch (bisection runs halves in parallel) listens on this signal: not a leak.
+    setMaxListeners(0, signal)
     if (signal.aborted) throw abortReason(signal)
     const account = accountFor(batch.key.account)
     const inputIndex = new Map<string, number>()
