@@ -156,6 +156,11 @@ export class OffsetTracker {
     return true
   }
 
+  /** The epoch `track` returned for the partition's current state; undefined when it is not tracked. */
+  epochOf(topic: string, partition: number): number | undefined {
+    return this.#state(topic, partition)?.epoch
+  }
+
   /** Unfinished records of one partition (0 when it is not tracked). */
   unfinished(topic: string, partition: number): number {
     const state = this.#state(topic, partition)
@@ -168,7 +173,10 @@ export class OffsetTracker {
     return state === undefined ? undefined : String(safePoint(state))
   }
 
-  /** Per partition whose safe point moved since its last `markCommitted`: the offset to commit. */
+  /**
+   * Per partition whose safe point moved past its last `markCommitted` (or, before any, past the first offset
+   * tracked, where reading started): the offset to commit.
+   */
   committable(): TopicPartitionOffset[] {
     const out: TopicPartitionOffset[] = []
     for (const [topic, byPartition] of this.#partitions) {

@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createJsonLogger } from '../../src/cli/jsonLogger.js'
 import { AttendanceStreamError } from '../../src/errors.js'
@@ -141,5 +142,35 @@ describe('createJsonLogger', () => {
     expect(entry['ratio']).toBe('NaN')
     expect(entry['when']).toBe('2026-11-29T09:14:03.120Z')
     expect(entry['fn']).toBe('[Function handler]')
+  })
+})
+
+describe('createJsonLogger redaction (property)', () => {
+  it('never prints a configured secret, wherever in the fields it is embedded', () => {
+    const secret = 'tok-9f8e7d6c5b4a'
+    // Strings that may contain the secret anywhere; keys from a pool of ordinary and credential-like names.
+    const text = fc
+      .tuple(fc.string(), fc.boolean(), fc.string())
+      .map(([a, embed, b]) => (embed ? `${a}${secret}${b}` : `${a}${b}`))
+    const key = fc.constantFrom('a', 'message', 'url', 'headers', 'authorization', 'detail', 'items')
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof(
+        { depthSize: 'small' },
+        text,
+        fc.integer(),
+        fc.array(tie('tree'), { maxLength: 4 }),
+        fc.dictionary(key, tie('tree'), { maxKeys: 4 }),
+        text.map((m) => new Error(m)),
+      ),
+    }))
+    fc.assert(
+      fc.property(text, fc.dictionary(key, tree, { maxKeys: 5 }), (msg, fields) => {
+        const out = capture()
+        createJsonLogger({ stream: out.stream, secrets: [secret], now: () => NOW }).error(msg, fields)
+        expect(out.lines).toHaveLength(1)
+        expect(out.lines[0]).not.toContain(secret)
+      }),
+      { numRuns: 300 },
+    )
   })
 })
