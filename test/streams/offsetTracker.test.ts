@@ -125,6 +125,8 @@ describe('OffsetTracker', () => {
     // Re-assigned: the new owner fetches again from the committed offset.
     const after = tracker.track('t', 0, '10')
     expect(after).not.toBe(before)
+    expect(tracker.epochOf('t', 0)).toBe(after)
+    expect(tracker.epochOf('t', 1)).toBeUndefined()
     expect(tracker.complete('t', 0, '10', before)).toBe(false)
     expect(tracker.unfinished('t', 0)).toBe(1)
     expect(tracker.committable()).toEqual([])
