@@ -11,10 +11,11 @@ import { boundedString, DigitString, EmailAddress, Timestamp, Vid } from './prim
 /**
  * The two input event types of records.md §1 and their mapping to the normalized AttendanceRecord.
  *
- * Optional fields are `optional(codec)` members of a plain `t.type`, not `t.partial` in a `t.intersection`:
- * io-ts merges intersection outputs with `r[k] = u[k]` over `for…in`, so an input key `__proto__` (which
- * JSON.parse creates as an ordinary own property) would become the merged object's prototype and smuggle
- * unvalidated fields into the decoded event. `t.type` copies with object spread, which cannot do that.
+ * `__proto__`: JSON.parse makes an input key `__proto__` an ordinary own property, but io-ts copies objects
+ * with `Object.assign` (t.type, when a field decodes to a new value such as an ISO time) and merges
+ * intersections with `r[k] = u[k]` — both run the `__proto__` setter, so the copy would inherit whatever
+ * the producer put there, unvalidated. Every object codec here therefore validates `withoutProtoKey(u)`,
+ * and optional fields are `optional(codec)` members of a `t.type`, never `t.partial` in a `t.intersection`.
  */
 
 /** `codec`, or absent (`undefined`). Validates in the same context, so errors keep the field's path. */
@@ -28,6 +29,22 @@ export const optional = <C extends t.Mixed>(codec: C) =>
 
 const isPlainObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
   typeof u === 'object' && u !== null && !Array.isArray(u)
+
+/** `u`, or a copy of it without an own `__proto__` key (defineProperty never runs the setter). */
+export const withoutProtoKey = (u: unknown): unknown => {
+  if (!isPlainObject(u) || !Object.hasOwn(u, '__proto__')) return u
+  const copy: Record<string, unknown> = {}
+  for (const key of Object.keys(u)) {
+    if (key !== '__proto__')
+      Object.defineProperty(copy, key, {
+        value: u[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
+  }
+  return copy
+}
 
 export const ScanId = boundedString(1, 128)
 export const CheckinId = boundedString(1, 128)
@@ -99,7 +116,8 @@ export const Contact = new t.Type<
     if (!isPlainObject(u) || (u['vid'] === undefined) === (u['email'] === undefined)) return false
     return u['vid'] === undefined ? EmailContact.is(u) : u['properties'] === undefined && VidContact.is(u)
   },
-  (u, c) => {
+  (input, c) => {
+    const u = withoutProtoKey(input)
     if (!isPlainObject(u)) return t.failure(u, c)
     const hasVid = u['vid'] !== undefined
     const hasEmail = u['email'] !== undefined
@@ -128,7 +146,8 @@ const withEventReference = <C extends t.Mixed>(codec: C) =>
   new t.Type<t.TypeOf<C>, t.OutputOf<C>, unknown>(
     codec.name,
     (u): u is t.TypeOf<C> => codec.is(u) && eventReferenceErrors(u, []).length === 0,
-    (u, c) => {
+    (input, c) => {
+      const u = withoutProtoKey(input)
       const fields = codec.validate(u, c)
       const reference = isPlainObject(u) ? eventReferenceErrors(u, c) : []
       if (reference.length === 0) return fields
