@@ -165,7 +165,9 @@ class Account {
     })
   }
 
-  release(): void {
+  /** The request was answered (or abandoned) at `now`. */
+  release(now: number): void {
+    this.budget.finish(now)
     this.inFlight -= 1
     this.pump()
   }
@@ -200,6 +202,9 @@ class Account {
         return
       }
       this.timer?.unsubscribe()
+      this.timer = undefined
+      // Only an answer can free a slot: release() pumps again then.
+      if (verdict.until === Number.POSITIVE_INFINITY) return
       this.timer = this.scheduler.schedule(() => {
         this.timer = undefined
         this.pump()
@@ -332,7 +337,7 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
         account.budget.observe(result.rateLimit, grant.sentAt, scheduler.now())
         return { _tag: 'Reply', result, sentAt: grant.sentAt }
       } finally {
-        account.release()
+        account.release(scheduler.now())
       }
     }
 

@@ -3,6 +3,11 @@
  * window of `windowMs` (10 s), plus an optional daily cap. Pure bookkeeping on timestamps the caller passes in;
  * waiting is the sink's job, so this runs the same in real, accelerated and virtual time.
  *
+ * A request holds its slot from `take` (sent) until `windowMs` after `finish` (answered). HubSpot counts it at
+ * arrival, somewhere between the two; counting from the answer means a slot is reused only once the request
+ * has surely left HubSpot's window, however the latency varies. Counting from the send would let a slow
+ * request and a fast successor land in one HubSpot window (a measured 101 in a window of 100).
+ *
  * HubSpot counts per token across every process that uses it, so a consumer-group member takes `share` of the
  * configured allowance, and whatever HubSpot reports as remaining wins over our own count when it is lower
  * (another client is eating into the same allowance).
@@ -29,11 +34,12 @@ export interface ObservedRateLimit {
 
 export type BudgetWait =
   | { readonly _tag: 'Go' }
+  /** `until` is +Infinity when only an answer to a request in flight can free a slot. */
   | { readonly _tag: 'Wait'; readonly until: number; readonly reason: 'window' | 'blocked' | 'daily' }
 
 export interface BudgetSnapshot {
   readonly capacity: number
-  /** Requests (ours, plus what HubSpot told us others used) in the current window. */
+  /** Requests (ours in flight or answered, plus what HubSpot told us others used) in the current window. */
   readonly inUse: number
   readonly blockedUntil: number
   readonly dailyUsed: number
@@ -61,8 +67,11 @@ export class RollingWindowBudget {
   private windowMs: number
   private share: number
   private hubspotMax: number | undefined
-  /** Send times (ascending) of requests still inside the window; includes phantom entries for foreign usage. */
-  private readonly sends: number[] = []
+  /** Answer times (ascending) of requests still inside the window; includes phantom entries for foreign usage. */
+  private readonly answered: number[] = []
+  /** Send times (ascending) within the window, to tell which of our requests HubSpot had not yet counted. */
+  private readonly sent: number[] = []
+  private inFlight = 0
   private blockedUntil = 0
   private dailyUsed = 0
   private dailyPeriodEnd: number | undefined
@@ -95,20 +104,28 @@ export class RollingWindowBudget {
     if (this.dailyBlockedUntil > now) return { _tag: 'Wait', until: this.dailyBlockedUntil, reason: 'daily' }
     if (this.blockedUntil > now) return { _tag: 'Wait', until: this.blockedUntil, reason: 'blocked' }
     this.prune(now)
-    const capacity = this.capacity
-    if (this.sends.length < capacity) return { _tag: 'Go' }
-    // The window frees a slot when the send that puts us over capacity leaves it.
-    const pivot = this.sends[this.sends.length - capacity] ?? now
+    const free = this.capacity - this.inFlight
+    if (this.answered.length < free) return { _tag: 'Go' }
+    if (free <= 0) return { _tag: 'Wait', until: Number.POSITIVE_INFINITY, reason: 'window' }
+    // A slot frees when the entry that puts us over capacity leaves the window.
+    const pivot = this.answered[this.answered.length - free] ?? now
     return { _tag: 'Wait', until: pivot + this.windowMs, reason: 'window' }
   }
 
-  /** Counts a request sent at `now`. Call only after `check(now)` said Go. */
+  /** Counts a request sent at `now`. Call only after `check(now)` said Go; call `finish` when it is answered. */
   take(now: number): void {
-    this.insert(now)
+    this.inFlight += 1
+    insertSorted(this.sent, now)
     this.rollDailyPeriod(now)
     this.dailyUsed += 1
     const dailyCap = this.dailyCap
     if (dailyCap !== undefined && this.dailyUsed >= dailyCap) this.blockDaily(now)
+  }
+
+  /** The request taken earlier was answered (or given up on) at `now`: its slot ages out from here. */
+  finish(now: number): void {
+    this.inFlight = Math.max(0, this.inFlight - 1)
+    insertSorted(this.answered, now)
   }
 
   /** Nothing goes to the account before `until` (a ten-secondly 429, Retry-After). */
@@ -133,16 +150,16 @@ export class RollingWindowBudget {
     if (headers.dailyRemaining !== undefined && headers.dailyRemaining <= 0) this.blockDaily(now)
     if (headers.remaining === undefined) return
     this.prune(now)
-    const ourRemaining = this.capacity - this.sends.length
-    const sentSince = this.sends.filter((t) => t > sentAt).length
+    const ourRemaining = this.capacity - this.inFlight - this.answered.length
+    const sentSince = this.sent.filter((t) => t > sentAt).length
     const hubspotRemaining = headers.remaining - sentSince
-    // Others use the same token: pretend their excess was sent now, so it ages out of our window like our own.
-    for (let i = 0; i < ourRemaining - hubspotRemaining; i += 1) this.insert(now)
+    // Others use the same token: pretend their excess was answered now, so it ages out like our own requests.
+    for (let i = 0; i < ourRemaining - hubspotRemaining; i += 1) insertSorted(this.answered, now)
   }
 
   inUse(now: number): number {
     this.prune(now)
-    return this.sends.length
+    return this.inFlight + this.answered.length
   }
 
   snapshot(now: number): BudgetSnapshot {
@@ -168,14 +185,19 @@ export class RollingWindowBudget {
   }
 
   private prune(now: number): void {
-    let expired = 0
-    while (expired < this.sends.length && (this.sends[expired] ?? 0) <= now - this.windowMs) expired += 1
-    if (expired > 0) this.sends.splice(0, expired)
+    dropUpTo(this.answered, now - this.windowMs)
+    dropUpTo(this.sent, now - this.windowMs)
   }
+}
 
-  private insert(at: number): void {
-    let i = this.sends.length
-    while (i > 0 && (this.sends[i - 1] ?? 0) > at) i -= 1
-    this.sends.splice(i, 0, at)
-  }
+const insertSorted = (xs: number[], at: number): void => {
+  let i = xs.length
+  while (i > 0 && (xs[i - 1] ?? 0) > at) i -= 1
+  xs.splice(i, 0, at)
+}
+
+const dropUpTo = (xs: number[], limit: number): void => {
+  let n = 0
+  while (n < xs.length && (xs[n] ?? 0) <= limit) n += 1
+  if (n > 0) xs.splice(0, n)
 }

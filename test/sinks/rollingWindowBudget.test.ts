@@ -6,6 +6,7 @@ const sendAll = (budget: RollingWindowBudget, at: number, n: number): void => {
   for (let i = 0; i < n; i += 1) {
     expect(budget.check(at)).toEqual({ _tag: 'Go' })
     budget.take(at)
+    budget.finish(at)
   }
 }
 
@@ -37,6 +38,7 @@ describe('RollingWindowBudget', () => {
             if (wait._tag === 'Wait') now = wait.until
             expect(budget.check(now)).toEqual({ _tag: 'Go' })
             budget.take(now)
+            budget.finish(now)
             sent.push(now)
           }
           return sent.every((t) => sent.filter((u) => u > t - 1_000 && u <= t).length <= perWindow)
@@ -53,6 +55,46 @@ describe('RollingWindowBudget', () => {
     expect(budget.capacity).toBe(1)
     expect(() => budget.setShare(0)).toThrow(RangeError)
     expect(() => budget.setShare(1.5)).toThrow(RangeError)
+  })
+
+  it('holds a slot from the send until a window after the answer, so latency cannot squeeze two into one HubSpot window', () => {
+    const budget = new RollingWindowBudget({ requestsPerWindow: 2, windowMs: 1_000 })
+    budget.take(0)
+    budget.take(0)
+    expect(budget.check(500)).toEqual({ _tag: 'Wait', until: Number.POSITIVE_INFINITY, reason: 'window' })
+    budget.finish(300)
+    expect(budget.check(500)).toEqual({ _tag: 'Wait', until: 1_300, reason: 'window' })
+    budget.finish(700)
+    expect(budget.check(1_300)).toEqual({ _tag: 'Go' })
+    expect(budget.inUse(1_300)).toBe(1)
+  })
+
+  it('never lets HubSpot see more than capacity in a window, whatever the latencies (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 300 }), fc.integer({ min: 0, max: 2_000 })), {
+          maxLength: 300,
+        }),
+        fc.integer({ min: 1, max: 20 }),
+        (requests, perWindow) => {
+          // One request at a time keeps the simulation simple; arrival is anywhere between send and answer.
+          const budget = new RollingWindowBudget({ requestsPerWindow: perWindow, windowMs: 1_000 })
+          const arrivals: number[] = []
+          let now = 0
+          for (const [gap, latency] of requests) {
+            now += gap
+            const wait = budget.check(now)
+            if (wait._tag === 'Wait') now = wait.until
+            budget.take(now)
+            arrivals.push(now + ((latency * 7) % (latency + 1)))
+            now += latency
+            budget.finish(now)
+          }
+          const sorted = [...arrivals].sort((a, b) => a - b)
+          return sorted.every((t) => sorted.filter((u) => u > t - 1_000 && u <= t).length <= perWindow)
+        },
+      ),
+    )
   })
 
   it('blocks the account until a 429 window or Retry-After has passed', () => {
