@@ -1,6 +1,7 @@
 import { map } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
+import type { KafkaRecord } from '../../src/codecs/attendanceRecord.js'
 import { AttendanceStreamError } from '../../src/errors.js'
 import {
   type DecodeFailed,
@@ -358,7 +359,7 @@ describe('decodeRecords operator', () => {
 
   it('handles empty and never-ending sources, and unsubscription', () => {
     testScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
-      expectObservable(cold('|').pipe(decodeRecords(options))).toBe('|')
+      expectObservable(cold<KafkaRecord>('|').pipe(decodeRecords(options))).toBe('|')
       const never$ = cold('-a--', { a: bad })
       expectObservable(never$.pipe(decodeRecords(options)), '^--!').toBe('-a-', {
         a: expect.objectContaining({ code: 'INVALID_JSON' }),
