@@ -1,3 +1,4 @@
+import type * as t from 'io-ts'
 import { describe, expect, it } from 'vitest'
 import { reportErrors } from '../../src/codecs/decodeReporter.js'
 import {
@@ -9,7 +10,7 @@ import {
   Vid,
 } from '../../src/codecs/primitives.js'
 
-const problems = (codec: { decode: (u: unknown) => ReturnType<typeof Vid.decode> }, u: unknown) => {
+const problems = (codec: t.Decoder<unknown, unknown>, u: unknown) => {
   const r = codec.decode(u)
   return r._tag === 'Left' ? reportErrors(r.left) : []
 }
