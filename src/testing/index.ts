@@ -1,3 +1,4 @@
-/** `attendance-stream/testing`: the HubSpot simulator (and, later, the embedded Kafka broker). */
-export * from './simulator/index.js'
+/** `attendance-stream/testing`: the HubSpot simulator and the embedded Kafka broker. */
+
 export * from './kafka/index.js'
+export * from './simulator/index.js'

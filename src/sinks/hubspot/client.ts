@@ -6,6 +6,7 @@ import type {
   MarketingEventSubscriber,
   SubscriberInput,
 } from '../../codecs/hubspotRequests.js'
+import { AttendanceStreamError } from '../../errors.js'
 import type { CallFailure, CallResult } from './callResult.js'
 import { interpretResponse } from './interpretResponse.js'
 import { type ApiVersion, isUpsertVariant, type Variant, variantPath } from './paths.js'
@@ -117,11 +118,39 @@ const variantOf = (call: AttendanceCall): Variant => {
   return email ? 'B' : 'A'
 }
 
+const positive = (name: string, value: number | undefined): void => {
+  if (value !== undefined && !(Number.isFinite(value) && value > 0))
+    throw new AttendanceStreamError('INVALID_CONFIG', `HubSpot client: ${name} must be a positive number`, {
+      context: { option: name },
+    })
+}
+
+/** Throws `INVALID_CONFIG` (never mentioning the token's value) for unusable options; calls never throw. */
 export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClient {
+  if (typeof options.token !== 'string' || options.token.trim() === '')
+    throw new AttendanceStreamError('INVALID_CONFIG', 'HubSpot client: token must be a non-empty string', {
+      context: { option: 'token' },
+    })
+  for (const name of [
+    'connectTimeoutMs',
+    'headersTimeoutMs',
+    'bodyTimeoutMs',
+    'connections',
+    'keepAliveTimeoutMs',
+  ] as const)
+    positive(name, options[name])
+  let parsedBase: URL
+  try {
+    parsedBase = new URL(options.baseUrl ?? 'https://api.hubapi.com')
+  } catch {
+    throw new AttendanceStreamError('INVALID_CONFIG', 'HubSpot client: baseUrl is not a valid URL', {
+      context: { option: 'baseUrl' },
+    })
+  }
   // The token lives only in this closure and in the header object handed to undici per request.
   const token = options.token
   const authorization = `Bearer ${token}`
-  const url = new URL(options.baseUrl ?? 'https://api.hubapi.com')
+  const url = parsedBase
   const basePath = url.pathname.replace(/\/+$/, '')
   const apiVersion = options.apiVersion ?? 'v3'
   const now = options.now ?? Date.now

@@ -543,3 +543,30 @@ describe('createHubSpotClient: connections and secrets', () => {
     }
   })
 })
+
+describe('createHubSpotClient: configuration', () => {
+  it('refuses unusable options with INVALID_CONFIG, naming the option but never the token', () => {
+    const attempt = (o: Partial<HubSpotClientOptions>) => {
+      try {
+        createHubSpotClient({ token: TOKEN, ...o })
+      } catch (e) {
+        return e
+      }
+      return undefined
+    }
+    expect(attempt({ token: ' ' })).toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: 'HubSpot client: token must be a non-empty string',
+    })
+    expect(attempt({ headersTimeoutMs: 0 })).toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: 'HubSpot client: headersTimeoutMs must be a positive number',
+    })
+    const bad = attempt({ baseUrl: `not a url ${TOKEN}` })
+    expect(bad).toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: 'HubSpot client: baseUrl is not a valid URL',
+    })
+    expect(inspect(bad, { depth: 10 })).not.toContain('SECRET')
+  })
+})
