@@ -456,6 +456,36 @@ describe('startHubSpotSimulator: data', () => {
     })
   })
 
+  it('an invalid email is a per-input error naming it in context.emails', async () => {
+    const sim = await start(known)
+    const r = await post(sim, `${V3}/555/attendance/register/email-create`, {
+      inputs: [emailInput('not-an-email'), emailInput('ok@example.com')],
+    })
+    expect(r.status).toBe(200)
+    expect(r.body.results).toEqual([{ vid: expect.any(Number), email: 'ok@example.com' }])
+    expect(r.body.errors[0]).toMatchObject({
+      message: 'Invalid email address: not-an-email',
+      context: { emails: ['not-an-email'] },
+    })
+  })
+
+  it('without externalAccountId an externalEventId must name exactly one event', async () => {
+    const sim = await start({
+      events: [
+        { externalEventId: 'x', externalAccountId: 'a1' },
+        { externalEventId: 'x', externalAccountId: 'a2' },
+      ],
+      contacts: [1],
+    })
+    const r = await post(sim, `${V3}/attendance/x/register/create`, { inputs: [vidInput(1)] })
+    expect(r.status).toBe(400)
+    expect(r.body.message).toBe('Several marketing events have externalEventId x: pass externalAccountId')
+    expect(
+      (await post(sim, `${V3}/attendance/x/register/create?externalAccountId=a2`, { inputs: [vidInput(1)] }))
+        .status,
+    ).toBe(200)
+  })
+
   it("events: 'auto' and contacts: 'auto' accept anything, and encoded ids keep their slashes", async () => {
     const sim = await start({ events: 'auto', contacts: 'auto' })
     const r = await post(
