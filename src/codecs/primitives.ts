@@ -117,16 +117,15 @@ export const OneLineString = new t.Type<string, string, unknown>(
   t.identity,
 )
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const CONTROL_OR_LINE_BREAK = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g
+
 /**
  * Escapes line breaks and other control characters (as `\u000a`) so that engine messages, which may quote
  * the input, fit a one-line field and show what was there.
  */
 export const toOneLine = (s: string): string =>
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
-  s.replace(
-    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
-    (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  )
+  s.replace(CONTROL_OR_LINE_BREAK, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
 
 // RFC 3339's profile of ISO-8601: full date, 'T', full time with seconds, optional fraction, offset.
 const ISO_TIMESTAMP =
