@@ -1,0 +1,145 @@
+import type { SourceCoordinates } from '../codecs/attendanceRecord.js'
+import type { DecodeFailed, Payload } from '../codecs/decodeResult.js'
+import {
+  ERROR_SCHEMA,
+  type ErrorRecord,
+  errorRecordFromDecodeFailure,
+  RESULT_SCHEMA,
+  type ResultRecord,
+} from '../codecs/outcomeRecords.js'
+import type { SinkOutcome } from '../sinks/sinkOutcome.js'
+import { payloadOf } from './decode/payload.js'
+
+/**
+ * The last step before Kafka: every input record's outcome — a decode failure or a sink outcome — becomes one
+ * message for the results or errors topic, exactly as records.md §3 says: keyed by the input record's key,
+ * with `source-topic`, `source-partition`, `source-offset` headers (and `error-code` on errors).
+ */
+
+/** What the pipeline ends with for one input record. */
+export type PipelineOutcome = DecodeFailed | SinkOutcome
+
+export interface OutcomeTopics {
+  readonly results: string
+  readonly errors: string
+}
+
+export interface OutcomeMessage {
+  readonly topic: string
+  readonly key: Buffer | null
+  readonly value: string
+  readonly headers: Readonly<Record<string, string>>
+  /** The input record this message is the outcome of (not sent; used to complete its offset). */
+  readonly source: SourceCoordinates
+  readonly kind: 'result' | 'error'
+  /** The error code, for errors. */
+  readonly code?: string
+}
+
+/**
+ * @param originalValue the input record's value bytes, for the error record's `payload` (a sink outcome only
+ *   carries the decoded record, and the contract wants the original value untouched).
+ */
+export const outcomeMessage = (
+  outcome: PipelineOutcome,
+  topics: OutcomeTopics,
+  originalValue: (source: SourceCoordinates) => Buffer | null | undefined,
+): OutcomeMessage => {
+  if (outcome._tag === 'Recorded') {
+    return message(topics.results, outcome.record.source, resultRecordOf(outcome))
+  }
+  const record =
+    outcome._tag === 'DecodeFailed'
+      ? errorRecordFromDecodeFailure(outcome)
+      : sinkErrorRecordOf(outcome, payloadOrEmpty(originalValue(outcome.record.source)))
+  return message(topics.errors, record.source, record)
+}
+
+const message = (
+  topic: string,
+  source: SourceCoordinates,
+  record: ResultRecord | ErrorRecord,
+): OutcomeMessage => {
+  const isError = record.schema === ERROR_SCHEMA
+  return {
+    topic,
+    key: keyBytes(source),
+    value: JSON.stringify(record),
+    headers: {
+      'source-topic': source.topic,
+      'source-partition': String(source.partition),
+      'source-offset': source.offset,
+      ...(isError ? { 'error-code': record.code } : {}),
+    },
+    source,
+    kind: isError ? 'error' : 'result',
+    ...(isError ? { code: record.code } : {}),
+  }
+}
+
+/** The input record's key bytes, restored from its coordinates (UTF-8 text, or base64 for binary keys). */
+export const keyBytes = (source: SourceCoordinates): Buffer | null =>
+  source.key === null ? null : Buffer.from(source.key, source.keyEncoding === 'base64' ? 'base64' : 'utf8')
+
+const iso = (epochMs: number): string => new Date(epochMs).toISOString()
+
+export const resultRecordOf = (outcome: Extract<SinkOutcome, { _tag: 'Recorded' }>): ResultRecord => {
+  const { record } = outcome
+  const event =
+    record.event.kind === 'object'
+      ? { eventObjectId: record.event.objectId }
+      : {
+          eventId: record.event.externalEventId,
+          ...(record.event.externalAccountId === undefined
+            ? {}
+            : { externalAccountId: record.event.externalAccountId }),
+        }
+  return {
+    schema: RESULT_SCHEMA,
+    source: record.source,
+    ...event,
+    subscriberState: record.subscriberState,
+    contact: 'vid' in record.contact ? { vid: record.contact.vid } : { email: record.contact.email },
+    interactionDateTime: record.interactionDateTime,
+    batch: {
+      id: outcome.batchId,
+      size: outcome.batchSize,
+      attempts: outcome.attempts,
+      sentAt: iso(outcome.sentAt),
+      completedAt: iso(outcome.completedAt),
+    },
+    hubspot: {
+      status: outcome.hubspotStatus,
+      ...(outcome.correlationId === undefined ? {} : { correlationId: outcome.correlationId }),
+    },
+  }
+}
+
+export const sinkErrorRecordOf = (
+  outcome: Exclude<SinkOutcome, { _tag: 'Recorded' }>,
+  payload: Payload,
+): ErrorRecord => {
+  const hubspot = {
+    ...(outcome.httpStatus === undefined ? {} : { httpStatus: outcome.httpStatus }),
+    ...(outcome.category === undefined ? {} : { category: outcome.category }),
+    ...(outcome.correlationId === undefined ? {} : { correlationId: outcome.correlationId }),
+  }
+  return {
+    schema: ERROR_SCHEMA,
+    source: outcome.record.source,
+    stage: 'sink',
+    code: outcome.code,
+    // Failed: a later redrive may succeed (retries ran out, the daily allowance was spent); Rejected: it won't.
+    retryable: outcome._tag === 'Failed',
+    message: oneLine(outcome.message),
+    details: [...outcome.details],
+    payload,
+    attempts: outcome.attempts,
+    ...(Object.keys(hubspot).length === 0 ? {} : { hubspot }),
+  }
+}
+
+const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ').trim()
+
+const payloadOrEmpty = (value: Buffer | null | undefined): Payload =>
+  value === null || value === undefined ? { encoding: 'utf8', data: '' } : payloadOf(value)
