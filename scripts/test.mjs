@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// `npm test`: everything a fresh clone needs, then every check. Uses only Node built-ins, because it is what
-// installs the dependencies. A second run downloads nothing: npm runs only when the lock file changed, and the
-// Kafka jars stay cached in .cache/ (see src/testing/kafka/kafkaJars.ts).
+// `npm test`: everything a fresh clone needs, then every check. A second run downloads nothing: npm runs only
+// when the lock file changed, and the Kafka jars stay cached in .cache/ (see src/testing/kafka/kafkaJars.ts).
 import { spawnSync } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { ensureInstalled } from './ensureInstalled.mjs'
 
 const step = (title, command, args) => {
   const started = Date.now()
@@ -16,10 +15,7 @@ const step = (title, command, args) => {
   console.log(`✔ ${title} (${((Date.now() - started) / 1000).toFixed(1)} s)`)
 }
 
-const installed = 'node_modules/.package-lock.json'
-if (!existsSync(installed) || statSync(installed).mtimeMs < statSync('package-lock.json').mtimeMs) {
-  step('install dependencies', 'npm', ['ci', '--no-audit', '--no-fund'])
-}
+ensureInstalled()
 step('lint', 'npx', ['biome', 'check', '.'])
 step('type-check', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'])
 step('unit and integration tests', 'npx', ['vitest', 'run', ...process.argv.slice(2)])
