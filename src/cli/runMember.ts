@@ -1,0 +1,94 @@
+import { isLeft } from 'fp-ts/lib/Either.js'
+import { collectDefaultMetrics, Registry } from 'prom-client'
+import { attendancePipeline } from '../streams/attendancePipeline.js'
+import { startOpsServer } from './httpServer.js'
+import { createJsonLogger } from './jsonLogger.js'
+import { loadConfig } from './loadConfig.js'
+import { configSecrets } from './redact.js'
+
+export interface RunMemberOptions {
+  readonly configFile?: string
+  readonly env: NodeJS.ProcessEnv
+  /** Where problems and logs go; default process.stderr. */
+  readonly stderr?: { write(line: string): unknown }
+}
+
+/** Exit codes of `attendance-stream run`. */
+export const EXIT = { ok: 0, failed: 1, badConfig: 2, forced: 130 } as const
+
+/**
+ * `attendance-stream run`: one consumer-group member until SIGTERM/SIGINT.
+ *
+ * The first signal stops fetching, flushes open batches, writes their outcomes, commits and disconnects
+ * (exit 0), giving up on unfinished work after `limits.shutdownTimeoutMs` — that work is not committed, so the
+ * group redoes it. A second signal exits at once (130) without committing anything more: what was committed
+ * before stays safe, because only acknowledged outcomes are ever committed.
+ */
+export const runMember = async (options: RunMemberOptions): Promise<number> => {
+  const stderr = options.stderr ?? process.stderr
+  const loaded = loadConfig({
+    ...(options.configFile === undefined ? {} : { file: options.configFile }),
+    env: options.env,
+  })
+  if (isLeft(loaded)) {
+    // Every problem at once, before connecting to anything (the problems never contain a secret).
+    stderr.write(`attendance-stream: invalid configuration (${loaded.left.length} problems):\n`)
+    for (const problem of loaded.left) stderr.write(`  - ${problem}\n`)
+    return EXIT.badConfig
+  }
+  const config = loaded.right
+  const log = createJsonLogger({ level: config.log.level, stream: stderr, secrets: configSecrets(config) })
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry })
+
+  const pipeline = attendancePipeline(config, { registry, logger: log })
+  let failed = false
+  pipeline.done.catch(() => {
+    failed = true
+  })
+  const ops =
+    config.metrics.port === undefined
+      ? undefined
+      : await startOpsServer({
+          port: config.metrics.port,
+          host: config.metrics.host,
+          registry,
+          ready: () => pipeline.ready(),
+          healthy: () => !failed,
+        })
+  log.info('member started', {
+    groupId: config.kafka.groupId,
+    inputTopics: config.kafka.inputTopics,
+    ...(ops === undefined ? {} : { metrics: `${ops.url}/metrics` }),
+  })
+
+  let signals = 0
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++
+    if (signals === 1) {
+      log.info('stopping: draining open batches, then committing', {
+        signal,
+        timeoutMs: config.limits.shutdownTimeoutMs,
+      })
+      void pipeline.stop()
+    } else {
+      log.warn('second signal: exiting now, unfinished work stays uncommitted', { signal })
+      process.exit(EXIT.forced)
+    }
+  }
+  process.on('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+
+  try {
+    await pipeline.done
+    log.info('member stopped', { ...pipeline.metrics(), sink: undefined })
+    return EXIT.ok
+  } catch (error) {
+    log.error('member failed', { error })
+    return EXIT.failed
+  } finally {
+    process.off('SIGTERM', onSignal)
+    process.off('SIGINT', onSignal)
+    await ops?.stop()
+  }
+}
