@@ -1,0 +1,177 @@
+import { attendancePipeline } from '../../src/streams/attendancePipeline.js'
+import { generateAttendance } from '../../src/testing/attendanceGenerator.js'
+import { startHubSpotSimulator } from '../../src/testing/simulator/index.js'
+import { type BenchKafka, uniqueName, waitFor } from '../lib/benchKafka.js'
+import {
+  benchPipelineConfig,
+  createBenchTopics,
+  UNLIMITED_REQUESTS_PER_10S,
+  UNLIMITED_SIMULATOR,
+} from '../lib/benchPipeline.js'
+import type { Scenario, ScenarioContext, ScenarioResult } from '../lib/scenario.js'
+import { perSecond, round } from '../lib/stats.js'
+import { startSdkPeer } from '../peer/hubspotSdkPeer.js'
+
+/**
+ * B1: records/s of (a) a consumer group that does nothing, (b) the whole pipeline, (c) the SDK peer, over the same
+ * records in the same topic. Rates are measured from the moment the member joined its group (so the group join
+ * and the first fetch's wait count for none of them) to the last record done; the peer is measured on a time
+ * budget instead, since it would take hours for all of them.
+ */
+
+const PARTITIONS = 6
+
+interface Measured {
+  readonly records: number
+  readonly ms: number
+  /** From connect, group join included. */
+  readonly totalMs: number
+  readonly perSecond: number
+}
+
+const measureCeiling = async (kafka: BenchKafka, topic: string, n: number): Promise<Measured> => {
+  const consumer = kafka.client().consumer({ groupId: uniqueName('b1-ceiling'), maxWaitTimeInMs: 500 })
+  let joinedAt: number | undefined
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    joinedAt ??= Date.now()
+  })
+  let count = 0
+  const started = Date.now()
+  await consumer.connect()
+  await consumer.subscribe({ topic, fromBeginning: true })
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      count += batch.messages.length
+    },
+  })
+  const doneAt = await waitFor('the ceiling consumer read every record', () => count >= n, 300_000, 5)
+  await consumer.disconnect()
+  const ms = doneAt - (joinedAt ?? started)
+  return { records: count, ms, totalMs: doneAt - started, perSecond: perSecond(count, ms) }
+}
+
+const measurePipeline = async (context: ScenarioContext, input: string, n: number) => {
+  const sim = await startHubSpotSimulator(UNLIMITED_SIMULATOR)
+  try {
+    const topics = await createBenchTopics(context.kafka, 'b1', PARTITIONS, input)
+    const config = benchPipelineConfig(context.kafka, topics, {
+      url: sim.url,
+      token: sim.token,
+      requestsPer10s: UNLIMITED_REQUESTS_PER_10S,
+    })
+    const started = Date.now()
+    const pipeline = attendancePipeline(config)
+    let joinedAt: number | undefined
+    const subscription = pipeline.events.subscribe((event) => {
+      if (event.type === 'assigned') joinedAt ??= Date.now()
+    })
+    const done = () => {
+      const m = pipeline.metrics()
+      return m.results + m.errors >= n
+    }
+    const doneAt = await waitFor('the pipeline wrote an outcome for every record', done, 600_000, 5)
+    const metrics = pipeline.metrics()
+    await pipeline.stop()
+    subscription.unsubscribe()
+    const ms = doneAt - (joinedAt ?? started)
+    const sink = metrics.sink.accounts['default']
+    const measured: Measured = {
+      records: metrics.results + metrics.errors,
+      ms,
+      totalMs: doneAt - started,
+      perSecond: perSecond(metrics.results + metrics.errors, ms),
+    }
+    return {
+      ...measured,
+      errors: metrics.errors,
+      requests: sink?.inputsPerRequest.count ?? 0,
+      inputsPerRequest: round(
+        (sink?.inputsPerRequest.sum ?? 0) / Math.max(1, sink?.inputsPerRequest.count ?? 0),
+      ),
+    }
+  } finally {
+    await sim.stop()
+  }
+}
+
+const measurePeer = async (context: ScenarioContext, input: string, budgetMs: number, maxRecords: number) => {
+  const sim = await startHubSpotSimulator(UNLIMITED_SIMULATOR)
+  try {
+    const started = Date.now()
+    const peer = await startSdkPeer({
+      brokers: context.kafka.brokers,
+      topic: input,
+      groupId: uniqueName('b1-peer'),
+      basePath: sim.url,
+      accessToken: sim.token,
+    })
+    await waitFor('the peer joined', () => peer.joinedAt() !== undefined, 60_000)
+    const joinedAt = peer.joinedAt() as number
+    const endAt = await waitFor(
+      'the peer used its time budget',
+      () => Date.now() - joinedAt >= budgetMs || peer.processed() >= maxRecords,
+      budgetMs + 60_000,
+    )
+    const processed = peer.processed()
+    await peer.stop()
+    const ms = endAt - joinedAt
+    return {
+      records: processed,
+      failed: peer.failed(),
+      ms,
+      totalMs: endAt - started,
+      perSecond: perSecond(processed, ms),
+      requests: sim.counters().requests,
+    }
+  } finally {
+    await sim.stop()
+  }
+}
+
+export const b1Throughput: Scenario = {
+  id: 'B1',
+  title: 'Throughput: ceiling vs attendance-stream vs hand-written SDK peer',
+  run: async (context): Promise<ScenarioResult> => {
+    const n = context.smoke ? 5_000 : 200_000
+    const peerBudgetMs = context.smoke ? 2_000 : 60_000
+    const peerMax = context.smoke ? 500 : 20_000
+    const input = uniqueName('b1-in')
+    await context.kafka.createTopic(input, PARTITIONS)
+    const produced = await context.kafka.produce(
+      input,
+      [...generateAttendance(n, { seed: 9, badShare: 0, startAt: Date.now() - 3_600_000 })].map(
+        ({ key, value }) => ({ key, value }),
+      ),
+    )
+    context.log(`B1: produced ${produced} records on ${PARTITIONS} partitions`)
+    const ceiling = await measureCeiling(context.kafka, input, n)
+    context.log(`B1(a) ceiling: ${ceiling.perSecond} records/s`)
+    const pipeline = await measurePipeline(context, input, n)
+    context.log(`B1(b) pipeline: ${pipeline.perSecond} records/s`)
+    const peer = await measurePeer(context, input, peerBudgetMs, peerMax)
+    context.log(`B1(c) SDK peer: ${peer.perSecond} records/s`)
+    const ba = pipeline.perSecond / Math.max(1, ceiling.perSecond)
+    const bc = pipeline.perSecond / Math.max(1, peer.perSecond)
+    return {
+      id: 'B1',
+      title: b1Throughput.title,
+      setup: {
+        records: n,
+        partitions: PARTITIONS,
+        peerBudgetMs,
+        peerMaxRecords: peerMax,
+        simulator: 'no latency, limit 1,000,000 / 10 s, no daily limit',
+        pipeline: `defaults, requestsPer10s ${UNLIMITED_REQUESTS_PER_10S}`,
+      },
+      rows: [
+        { metric: '(a) ceiling: consumer group, no work', value: ceiling.perSecond, unit: 'records/s' },
+        { metric: '(b) attendance-stream end to end', value: pipeline.perSecond, unit: 'records/s' },
+        { metric: '(c) SDK peer, one input per call', value: peer.perSecond, unit: 'records/s' },
+        { metric: 'b/a', value: round(ba), unit: '×', target: '≥ 0.5', met: ba >= 0.5 },
+        { metric: 'b/c', value: round(bc, 1), unit: '×', target: '≥ 20', met: bc >= 20 },
+        { metric: '(b) inputs per request', value: pipeline.inputsPerRequest, unit: 'inputs' },
+      ],
+      data: { ceiling, pipeline, peer, ratios: { ba, bc } },
+    }
+  },
+}
