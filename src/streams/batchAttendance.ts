@@ -1,4 +1,4 @@
-import type { OperatorFunction } from 'rxjs'
+import type { OperatorFunction, Subscription } from 'rxjs'
 import { Observable } from 'rxjs'
 import type { AttendanceBatch } from '../codecs/attendanceBatch.js'
 import type { AttendanceRecord } from '../codecs/attendanceRecord.js'
@@ -66,7 +66,7 @@ export function batchAttendance(
   options: BatchOptions = {},
 ): OperatorFunction<AttendanceRecord, AttendanceBatch> {
   const settings = resolveBatchOptions(options)
-  const { scheduler, maxWaitMs, onStats } = settings
+  const { scheduler, onStats } = settings
   return (source) =>
     new Observable<AttendanceBatch>((subscriber) => {
       const accumulator = new BatchAccumulator(settings, settings.newIdSource())
@@ -76,11 +76,20 @@ export function batchAttendance(
       let head = 0
       let draining = false
       let completing = false
+      // One timer for the whole operator, due at the oldest open batch's deadline (the accumulator keeps batches
+      // in deadline order). A batch that leaves early leaves the timer alone: when it fires with nothing due it
+      // re-arms for the new oldest batch. That is one wasted wake-up at most, against a timer per batch.
+      let timer: Subscription | undefined
 
-      const fail = (err: unknown): void => {
+      const stop = (): void => {
+        timer?.unsubscribe()
+        timer = undefined
         accumulator.clear()
         queue = []
         head = 0
+      }
+      const fail = (err: unknown): void => {
+        stop()
         subscriber.error(err)
       }
       const report = (): boolean => {
@@ -113,27 +122,35 @@ export function batchAttendance(
         for (const batch of batches) queue.push(batch)
         drain()
       }
+      const onDeadline = (): void => {
+        timer = undefined
+        const due = accumulator.sealDue(scheduler.now())
+        arm()
+        if (due.length > 0 && report()) emit(due)
+      }
+      const arm = (): void => {
+        const deadline = accumulator.nextDeadline
+        if (timer !== undefined || deadline === undefined || subscriber.closed) return
+        const action = scheduler.schedule(onDeadline, Math.max(0, deadline - scheduler.now()))
+        // A scheduler may run a due action inside schedule(); then onDeadline has already re-armed.
+        if (!action.closed) timer = action
+      }
 
-      subscriber.add(() => {
-        accumulator.clear()
-        queue = []
-      })
+      subscriber.add(stop)
       subscriber.add(
         source.subscribe({
           next: (record) => {
             // A synchronous source keeps pushing after the subscriber is gone, until subscribe() returns.
             if (subscriber.closed) return
             const { opened, sealed } = accumulator.add(record, scheduler.now())
-            if (opened !== undefined) {
-              opened.timer = scheduler.schedule(() => {
-                const batch = accumulator.sealIfOpen(opened, scheduler.now())
-                if (batch !== undefined && report()) emit([batch])
-              }, maxWaitMs)
-            }
-            if ((opened === undefined && sealed.length === 0) || report()) emit(sealed)
+            if (opened) arm()
+            if (!opened && sealed.length === 0) return
+            if (report()) emit(sealed)
           },
           error: fail,
           complete: () => {
+            timer?.unsubscribe()
+            timer = undefined
             const rest = accumulator.drain(scheduler.now())
             completing = true
             if (report()) emit(rest)

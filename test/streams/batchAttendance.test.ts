@@ -207,7 +207,7 @@ describe('batchAttendance', () => {
     })
   })
 
-  it('leaves no scheduled action behind: timers go when a batch leaves early and on unsubscribe', () => {
+  it('keeps one timer, due at the oldest deadline, and leaves none behind on unsubscribe', () => {
     const scheduler = new VirtualTimeScheduler()
     const subject = new Subject<AttendanceRecord>()
     const batches: AttendanceBatch[] = []
@@ -216,14 +216,24 @@ describe('batchAttendance', () => {
       .subscribe((b) => batches.push(b))
     subject.next(onA(1))
     subject.next(onB(1))
-    expect(scheduler.actions).toHaveLength(2)
+    expect(scheduler.actions).toHaveLength(1)
     subject.next(onA(2))
     expect(batches).toHaveLength(1)
-    expect(scheduler.actions).toHaveLength(1)
     subscription.unsubscribe()
     expect(scheduler.actions).toHaveLength(0)
     scheduler.flush()
     expect(batches).toHaveLength(1)
+  })
+
+  it('re-arms for the next oldest batch when the one its timer was due for left early', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const r = { a: onA(1), b: onB(1), c: onA(2) }
+      const source = cold('-a-bc--------------|', r)
+      expectObservable(source.pipe(batchAttendance({ maxBatchSize: 2, maxWaitMs: 10, idPrefix: 't-' }))).toBe(
+        '----x--------y-----|',
+        { x: expectedBatch('t-1', [r.a, r.c], 1, 4), y: expectedBatch('t-2', [r.b], 3, 13) },
+      )
+    })
   })
 
   it('completes without emitting for an empty source, and stays silent for a silent one', () => {

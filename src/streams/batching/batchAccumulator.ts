@@ -6,6 +6,7 @@ import { OpenBatch } from './openBatch.js'
 export interface BatchLimits {
   readonly maxBatchSize: number
   readonly maxBatchBytes: number
+  readonly maxWaitMs: number
   readonly maxOpenBatches: number
 }
 
@@ -16,21 +17,28 @@ export interface BatchingStats {
 }
 
 export interface AddResult {
-  /** The batch this record opened, if it is still open: it needs its maxWaitMs timer. */
-  readonly opened: OpenBatch | undefined
+  /** Whether the record opened a batch that is still open (its deadline may need a timer). */
+  readonly opened: boolean
   /** Batches this record closed, in the order they were sealed. */
   readonly sealed: readonly AttendanceBatch[]
 }
 
+const NOTHING_SEALED: readonly AttendanceBatch[] = []
+
 /**
- * The state of keyed batching with every time concern left out (the operator owns the clock and the timers):
- * at most one open batch per key, at most `maxOpenBatches` in all. Every method finishes its state change before
- * returning the batches it sealed, so the caller may emit them to code that calls back in.
+ * The state of keyed batching with the clock left out (the operator owns time and its one timer): at most one
+ * open batch per key, at most `maxOpenBatches` in all. Every method finishes its state change before returning
+ * the batches it sealed, so the caller may hand them to code that calls back in.
+ *
+ * Open batches form a list in opening order. Opening times never decrease and every batch waits the same
+ * `maxWaitMs`, so the list is also in deadline order: the oldest batch is the one to evict and the next to time
+ * out. (A Map iterates in insertion order too, but finding its first live entry after many deletions walks
+ * over their tombstones, which made eviction quadratic in practice.)
  */
 export class BatchAccumulator {
-  // A Map iterates in insertion order, and a key whose batch is sealed is deleted before it is opened again, so
-  // the first entry is always the oldest open batch.
-  private readonly open = new Map<string, OpenBatch>()
+  private readonly byKey = new Map<string, OpenBatch>()
+  private oldest: OpenBatch | undefined = undefined
+  private newest: OpenBatch | undefined = undefined
   private buffered = 0
 
   constructor(
@@ -39,66 +47,85 @@ export class BatchAccumulator {
   ) {}
 
   get stats(): BatchingStats {
-    return { openBatches: this.open.size, bufferedRecords: this.buffered }
+    return { openBatches: this.byKey.size, bufferedRecords: this.buffered }
+  }
+
+  /** When the oldest open batch times out, or `undefined` when none is open. */
+  get nextDeadline(): number | undefined {
+    return this.oldest === undefined ? undefined : this.oldest.openedAt + this.limits.maxWaitMs
   }
 
   add(record: AttendanceRecord, now: number): AddResult {
     const keyString = recordKeyString(record)
-    const current = this.open.get(keyString)
-    const sealed: AttendanceBatch[] = []
+    const current = this.byKey.get(keyString)
+    let sealed: AttendanceBatch[] | undefined
     if (current !== undefined) {
       const plan = current.plan(record)
       if (plan.bytes <= this.limits.maxBatchBytes) {
         current.commit(plan)
         this.buffered += 1
-        if (current.contacts >= this.limits.maxBatchSize) sealed.push(this.seal(current, now))
-        return { opened: undefined, sealed }
+        if (current.contacts < this.limits.maxBatchSize) return { opened: false, sealed: NOTHING_SEALED }
+        return { opened: false, sealed: [this.seal(current, now)] }
       }
-      sealed.push(this.seal(current, now))
-    } else if (this.open.size >= this.limits.maxOpenBatches) {
-      const oldest = this.open.values().next().value
-      if (oldest !== undefined) sealed.push(this.seal(oldest, now))
+      sealed = [this.seal(current, now)]
+    } else if (this.oldest !== undefined && this.byKey.size >= this.limits.maxOpenBatches) {
+      sealed = [this.seal(this.oldest, now)]
     }
     const opened = new OpenBatch(batchKeyOf(record), keyString, now)
     opened.commit(opened.plan(record))
-    this.open.set(keyString, opened)
+    this.link(opened)
     this.buffered += 1
     // A record whose input alone is over maxBatchBytes can never share a request, and waiting for maxWaitMs
     // would only delay it: it leaves at once, alone.
     if (opened.contacts >= this.limits.maxBatchSize || opened.bytes > this.limits.maxBatchBytes) {
-      sealed.push(this.seal(opened, now))
-      return { opened: undefined, sealed }
+      const alone = this.seal(opened, now)
+      return { opened: false, sealed: sealed === undefined ? [alone] : [...sealed, alone] }
     }
-    return { opened, sealed }
+    return { opened: true, sealed: sealed ?? NOTHING_SEALED }
   }
 
-  /** Seals `batch` if it is still the open batch of its key (its timer may race an earlier seal). */
-  sealIfOpen(batch: OpenBatch, now: number): AttendanceBatch | undefined {
-    return this.open.get(batch.keyString) === batch ? this.seal(batch, now) : undefined
+  /** Seals every batch whose first record is `maxWaitMs` old at `now`, oldest first. */
+  sealDue(now: number): AttendanceBatch[] {
+    const sealed: AttendanceBatch[] = []
+    while (this.oldest !== undefined && this.oldest.openedAt + this.limits.maxWaitMs <= now) {
+      sealed.push(this.seal(this.oldest, now))
+    }
+    return sealed
   }
 
   /** Seals every open batch, oldest first. */
   drain(now: number): AttendanceBatch[] {
     const sealed: AttendanceBatch[] = []
-    for (const batch of [...this.open.values()]) sealed.push(this.seal(batch, now))
+    while (this.oldest !== undefined) sealed.push(this.seal(this.oldest, now))
     return sealed
   }
 
-  /** Drops every open batch and cancels its timer (error and teardown). */
+  /** Drops every open batch (error and teardown). */
   clear(): void {
-    for (const batch of this.open.values()) {
-      batch.timer?.unsubscribe()
-      batch.timer = undefined
-    }
-    this.open.clear()
+    this.byKey.clear()
+    this.oldest = undefined
+    this.newest = undefined
     this.buffered = 0
   }
 
+  private link(batch: OpenBatch): void {
+    this.byKey.set(batch.keyString, batch)
+    batch.older = this.newest
+    if (this.newest === undefined) this.oldest = batch
+    else this.newest.newer = batch
+    this.newest = batch
+  }
+
   private seal(batch: OpenBatch, now: number): AttendanceBatch {
-    this.open.delete(batch.keyString)
+    this.byKey.delete(batch.keyString)
+    const { older, newer } = batch
+    if (older === undefined) this.oldest = newer
+    else older.newer = newer
+    if (newer === undefined) this.newest = older
+    else newer.older = older
+    batch.older = undefined
+    batch.newer = undefined
     this.buffered -= batch.records.length
-    batch.timer?.unsubscribe()
-    batch.timer = undefined
     return batch.toBatch(this.nextId(), now)
   }
 }

@@ -1,4 +1,3 @@
-import type { Unsubscribable } from 'rxjs'
 import type { AttendanceBatch, BatchKey } from '../../codecs/attendanceBatch.js'
 import type { AttendanceRecord } from '../../codecs/attendanceRecord.js'
 import { contactIdentity } from '../../codecs/attendanceRecord.js'
@@ -27,8 +26,9 @@ export class OpenBatch {
   readonly records: AttendanceRecord[] = []
   /** Body size of `{ inputs }` in bytes, kept up to date per record instead of re-stringifying the batch. */
   bytes = EMPTY_REQUEST_BYTES
-  /** The pending maxWaitMs action; cancelled when the batch is sealed for any reason. */
-  timer: Unsubscribable | undefined = undefined
+  /** Neighbours in opening order: the accumulator's list, oldest first, for O(1) eviction and deadlines. */
+  older: OpenBatch | undefined = undefined
+  newer: OpenBatch | undefined = undefined
   private readonly sizes: number[] = []
   private readonly slots = new Map<string, number>()
 
