@@ -11,7 +11,7 @@ import type { OffsetTracker, TopicPartition } from './offsetTracker.js'
  * ```text
  * Kafka:     [p0: 0 1 2] [p1: 0 1] ... (fetched batches)
  * records:   --0--1--2--0--1--........ (tracked before they are emitted; never auto-committed)
- * inFlight ≥ maxInFlightRecords → the member pauses its topics; ≤ half of it after `relieve()` → resumes
+ * inFlight reaches maxInFlightRecords → the member stops mid-batch and pauses; ≤ half of it after `relieve()` → resumes
  * stopFetching() → the Observable completes once the batch in hand is handed over
  * ```
  *
@@ -151,6 +151,12 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
       options.onHighWatermark?.(batch.topic, batch.partition, batch.highWatermark)
       for (const message of batch.messages) {
         if (stopping || !isRunning() || isStale() || subscriber.closed) break
+        if (tracker.inFlight >= highWater) {
+          // The rest of this batch stays unresolved: kafkajs fetches it again from here after resume(), so
+          // a fetch of several partitions' worth of records cannot overshoot the high-water mark.
+          pause()
+          break
+        }
         try {
           tracker.track(batch.topic, batch.partition, message.offset)
         } catch {
@@ -169,7 +175,6 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
         })
         resolveOffset(message.offset)
       }
-      if (tracker.inFlight >= highWater) pause()
     }
 
     const start = async () => {

@@ -24,6 +24,8 @@ export interface OutcomeAudit {
   readonly errors: number
   /** Every outcome by input coordinate (the last one read when duplicated). */
   readonly outcomes: ReadonlyMap<string, OutcomeEntry>
+  /** Every outcome record read, duplicates included. */
+  readonly entries: readonly OutcomeEntry[]
 }
 
 export interface AuditOptions {
@@ -71,6 +73,7 @@ export const auditOutcomes = async (options: AuditOptions): Promise<OutcomeAudit
     const inputEnds = await endOffsets(admin, options.inputTopics)
     const counts = new Map<string, number>()
     const outcomes = new Map<string, OutcomeEntry>()
+    const entries: OutcomeEntry[] = []
     let results = 0
     let errors = 0
     for (const [topic, kind] of [
@@ -81,7 +84,9 @@ export const auditOutcomes = async (options: AuditOptions): Promise<OutcomeAudit
         const record = JSON.parse(value) as { source: { topic: string; partition: number; offset: string } }
         const key = `${record.source.topic}/${record.source.partition}/${record.source.offset}`
         counts.set(key, (counts.get(key) ?? 0) + 1)
-        outcomes.set(key, { kind, record, writtenAt: Number(timestamp) })
+        const entry = { kind, record, writtenAt: Number(timestamp) }
+        outcomes.set(key, entry)
+        entries.push(entry)
         if (kind === 'result') results++
         else errors++
       })
@@ -97,7 +102,7 @@ export const auditOutcomes = async (options: AuditOptions): Promise<OutcomeAudit
     }
     const duplicated = new Map([...counts].filter(([, n]) => n > 1))
     const unexpected = [...counts.keys()].filter((key) => !expected.has(key))
-    return { missing, duplicated, unexpected, results, errors, outcomes }
+    return { missing, duplicated, unexpected, results, errors, outcomes, entries }
   } finally {
     await admin.disconnect()
   }

@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { ResultRecord } from '../../src/codecs/outcomeRecords.js'
 import { createHubSpotClient } from '../../src/sinks/hubspot/client.js'
 import { type AttendancePipeline, attendancePipeline } from '../../src/streams/attendancePipeline.js'
 import { expectedParticipations, generateAttendance } from '../../src/testing/attendanceGenerator.js'
 import { auditOutcomes, committedOffsets, endOffsets } from '../../src/testing/outcomeAudit.js'
 import { type HubSpotSimulator, startHubSpotSimulator } from '../../src/testing/simulator/index.js'
 import { withAdmin } from '../support/kafka.js'
+import { impliedParticipations, simulatorParticipations } from '../support/participations.js'
 import {
   createPipelineTopics,
   produceRecords,
@@ -84,40 +84,10 @@ describe('attendancePipeline on a real broker and the HubSpot simulator', () => 
     expect(counters.rateLimited.tenSecondly).toBeGreaterThan(0)
     expect(counters.faults.status).toBeGreaterThan(0)
 
-    // HubSpot's state is what the valid inputs imply. Records of one contact merged into one batch are sent
-    // with their earliest interactionDateTime (records.md §2), and HubSpot keeps the newest per (event,
-    // contact) (contract §6): so the implied state is rebuilt from what each batch sent, read off the result
-    // records, and every (event, contact) of a valid input must be there.
-    const sent = new Map<string, { state: string; interactionDateTime: number }>()
-    for (const { kind, record } of audit.outcomes.values()) {
-      if (kind !== 'result') continue
-      const r = record as unknown as ResultRecord
-      const contact = 'vid' in r.contact ? `vid:${r.contact.vid}` : `email:${r.contact.email}`
-      const key = `${r.batch.id}|${'eventId' in r ? r.eventId : ''}|${contact}`
-      const previous = sent.get(key)
-      if (previous === undefined || r.interactionDateTime < previous.interactionDateTime) {
-        sent.set(key, { state: r.subscriberState, interactionDateTime: r.interactionDateTime })
-      }
-    }
-    const implied = new Map<string, { state: string; interactionDateTime: number }>()
-    for (const [key, input] of sent) {
-      const participation = key.slice(key.indexOf('|') + 1)
-      const previous = implied.get(participation)
-      if (previous === undefined || input.interactionDateTime > previous.interactionDateTime) {
-        implied.set(participation, input)
-      }
-    }
-    const actual = new Map(
-      sim
-        .participations()
-        .filter((p) => p.eventKey !== 'neighbour-event')
-        .map((p) => {
-          const contact = p.contact.email === undefined ? `vid:${p.contact.vid}` : `email:${p.contact.email}`
-          return [`${p.eventKey}|${contact}`, { state: p.state, interactionDateTime: p.interactionDateTime }]
-        }),
-    )
+    // HubSpot's state is what the valid inputs imply, and every (event, contact) of a valid input is there.
+    const actual = simulatorParticipations(sim, ['neighbour-event'])
     expect(new Set(actual.keys())).toEqual(new Set(expectedParticipations(records).keys()))
-    expect(actual).toEqual(implied)
+    expect(actual).toEqual(impliedParticipations(audit))
 
     // Everything finished, so everything was committed.
     const [committed, ends] = await withAdmin(async (admin) => [

@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { generateAttendance } from '../../src/testing/attendanceGenerator.js'
+import { auditOutcomes, committedOffsets, endOffsets } from '../../src/testing/outcomeAudit.js'
+import { type HubSpotSimulator, startHubSpotSimulator } from '../../src/testing/simulator/index.js'
+import { testBrokers, withAdmin } from '../support/kafka.js'
+import { type MemberProcess, startMember, writeConfigFile } from '../support/memberProcess.js'
+import {
+  impliedParticipations,
+  participationProblems,
+  simulatorParticipations,
+} from '../support/participations.js'
+import {
+  createPipelineTopics,
+  type PipelineTopics,
+  produceRecords,
+  waitUntil,
+} from '../support/pipelineHarness.js'
+
+// A member as operators run it: `attendance-stream run --config file.json` in its own process.
+describe('attendance-stream run as a child process', () => {
+  let sim: HubSpotSimulator | undefined
+  const members: MemberProcess[] = []
+
+  afterEach(async () => {
+    for (const member of members.splice(0)) {
+      if (member.child.exitCode === null && member.child.signalCode === null) member.child.kill('SIGKILL')
+      await member.exited
+    }
+    await sim?.stop()
+    sim = undefined
+  })
+
+  const setUp = async (count: number) => {
+    const records = [...generateAttendance(count, { seed: 3, badShare: 0.05 })]
+    const topics = await createPipelineTopics(6)
+    await produceRecords(topics.input, records)
+    // Slow enough that stopping or killing lands mid-stream: 40 ms per request, one request at a time.
+    sim = await startHubSpotSimulator({
+      events: 'auto',
+      contacts: 'auto',
+      faults: { latency: { fixedMs: 40 } },
+    })
+    const configFile = writeConfigFile({
+      kafka: {
+        brokers: testBrokers(),
+        groupId: topics.groupId,
+        inputTopics: [topics.input],
+        resultsTopic: topics.results,
+        errorsTopic: topics.errors,
+        sessionTimeoutMs: 6_000,
+      },
+      hubspot: {
+        accounts: {
+          default: { token: sim.token, baseUrl: sim.url, requestsPer10s: 1_000, maxInFlightRequests: 1 },
+        },
+      },
+      batching: { maxWaitMs: 200, maxBatchSize: 50 },
+      // Fetch at most 1,000 ahead, so a stop mid-stream leaves records unfetched and uncommitted.
+      limits: { commitIntervalMs: 300, shutdownTimeoutMs: 20_000, maxInFlightRecords: 1_000 },
+      log: { level: 'warn' },
+    })
+    return { records, topics, configFile, sim }
+  }
+
+  const audit = (topics: PipelineTopics) =>
+    auditOutcomes({
+      brokers: testBrokers(),
+      inputTopics: [topics.input],
+      resultsTopic: topics.results,
+      errorsTopic: topics.errors,
+    })
+
+  /** Every input offset below a committed offset has an outcome record: the commit was safe. */
+  const expectCommitsSafe = async (topics: PipelineTopics) => {
+    const committed = await withAdmin((admin) => committedOffsets(admin, topics.groupId, [topics.input]))
+    const outcomes = await audit(topics)
+    const unsafe: string[] = []
+    for (const [topicPartition, offset] of committed) {
+      for (let o = 0n; o < offset; o++) {
+        if (!outcomes.outcomes.has(`${topicPartition}/${o}`)) unsafe.push(`${topicPartition}/${o}`)
+      }
+    }
+    expect(unsafe).toEqual([])
+    return committed
+  }
+
+  const runToCompletion = async (setup: Awaited<ReturnType<typeof setUp>>) => {
+    const member = startMember(setup.configFile)
+    members.push(member)
+    await waitUntil(
+      'every input has an outcome',
+      () => (setup.sim.counters().inputsAccepted ?? 0) > 0,
+      60_000,
+    )
+    let last = await audit(setup.topics)
+    const deadline = Date.now() + 120_000
+    while (last.missing.length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
+      last = await audit(setup.topics)
+    }
+    member.child.kill('SIGTERM')
+    expect(await member.exited).toBe(0)
+    return last
+  }
+
+  it('on SIGTERM mid-stream exits 0 within the deadline, commits only finished work; a restart finishes the rest', async () => {
+    const setup = await setUp(6_000)
+    const first = startMember(setup.configFile)
+    members.push(first)
+    await waitUntil('the member is mid-stream', () => setup.sim.counters().inputsAccepted >= 1_000, 60_000)
+    const signalled = Date.now()
+    first.child.kill('SIGTERM')
+    expect(await first.exited, first.output()).toBe(0)
+    expect(Date.now() - signalled).toBeLessThan(20_000 + 5_000)
+
+    const committed = await expectCommitsSafe(setup.topics)
+    const ends = await withAdmin((admin) => endOffsets(admin, [setup.topics.input]))
+    const committedTotal = [...committed.values()].reduce((n, o) => n + (o > 0n ? o : 0n), 0n)
+    expect(committedTotal).toBeGreaterThan(0n)
+    expect(committedTotal).toBeLessThan(BigInt(setup.records.length)) // it really stopped mid-stream
+
+    const final = await runToCompletion(setup)
+    expect(final.missing).toEqual([])
+    expect(final.unexpected).toEqual([])
+    // A graceful stop drains and commits everything it fetched, so the restart redoes nothing.
+    expect([...final.duplicated]).toEqual([])
+    expect(
+      await withAdmin((admin) => committedOffsets(admin, setup.topics.groupId, [setup.topics.input])),
+    ).toEqual(ends)
+    expect(simulatorParticipations(setup.sim)).toEqual(impliedParticipations(final))
+  })
+
+  it('after kill -9 mid-stream, what it had committed was safe, and a restart gives every input an outcome', async () => {
+    const setup = await setUp(6_000)
+    const first = startMember(setup.configFile)
+    members.push(first)
+    await waitUntil('the member is mid-stream', () => setup.sim.counters().inputsAccepted >= 1_500, 60_000)
+    first.child.kill('SIGKILL')
+    expect(await first.exited).toBe('SIGKILL')
+
+    const committed = await expectCommitsSafe(setup.topics)
+    expect([...committed.values()].some((o) => o > 0n)).toBe(true)
+
+    const final = await runToCompletion(setup)
+    expect(final.missing).toEqual([])
+    expect(final.unexpected).toEqual([])
+    expect(final.results + final.errors).toBeGreaterThanOrEqual(setup.records.length)
+    expect(
+      participationProblems(simulatorParticipations(setup.sim), impliedParticipations(final), setup.records),
+    ).toEqual([])
+  })
+})
