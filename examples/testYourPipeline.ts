@@ -46,7 +46,7 @@ export interface PipelineCheck {
   readonly records: number
   readonly results: number
   readonly errors: number
-  /** Requests the simulator failed on purpose (5xx), which the sink retried. */
+  /** Requests the simulator failed on purpose (5xx or a reset connection), which the sink retried. */
   readonly faultsInjected: number
   readonly retries: number
   /** (event, contact) participations HubSpot ended with. */
@@ -56,11 +56,16 @@ export interface PipelineCheck {
 /** Runs the pipeline against the simulator and throws (node:assert) if a guarantee does not hold. */
 export async function checkPipeline(options: CheckPipelineOptions): Promise<PipelineCheck> {
   const log = options.log ?? console.log
-  // 5% of requests answered 500/502/503, with a little latency: the retries must not cost an outcome.
+  // The first requests fail for sure (a 503, a 502, a dropped connection), then 5% at random, with a little
+  // latency: the retries must not cost an outcome, nor write one twice.
   const simulator = await startHubSpotSimulator({
     events: 'auto',
     contacts: 'auto',
-    faults: { errorRate: 0.05, latency: { minMs: 2, maxMs: 20 } },
+    faults: {
+      script: [{ status: 503 }, { status: 502 }, 'reset'],
+      errorRate: 0.05,
+      latency: { minMs: 2, maxMs: 20 },
+    },
     seed: 2,
   })
   try {
@@ -144,7 +149,7 @@ export async function checkPipeline(options: CheckPipelineOptions): Promise<Pipe
       records: records.length,
       results: audit.results,
       errors: audit.errors,
-      faultsInjected: simulator.counters().faults.status,
+      faultsInjected: simulator.counters().faults.status + simulator.counters().faults.reset,
       retries: metrics.sink.accounts['default']?.retries ?? 0,
       participations: actual.length,
     }
