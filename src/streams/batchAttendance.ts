@@ -46,6 +46,9 @@ export { toSubscriberInput } from './batching/subscriberInput.js'
  * dropped and the error passes on at once, as `bufferTime` does: their records have no outcome yet, so the
  * consumer must not commit their offsets, and a restart replays them.
  *
+ * Time comes from `scheduler` only: `openedAt`/`closedAt` are `scheduler.now()`, and one scheduled action at a
+ * time (due at the oldest open batch's deadline) serves every key, so 10,000 open batches cost one timer.
+ *
  * @example
  * import { from } from 'rxjs'
  * import { batchAttendance } from 'attendance-stream'
