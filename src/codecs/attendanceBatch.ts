@@ -15,6 +15,7 @@ export interface BatchKey {
   readonly contactKind: 'vid' | 'email'
 }
 
+/** One HubSpot request's worth of inputs for one {@link BatchKey}, with every source record merged into them. */
 export interface AttendanceBatch {
   /** Unique per process lifetime; appears in result records as `batch.id`. */
   readonly id: string

@@ -33,7 +33,9 @@ export const SourceCoordinates = t.intersection([
 ])
 export type SourceCoordinates = t.TypeOf<typeof SourceCoordinates>
 
+/** HubSpot's subscriber states: `register`, `attend` or `cancel` (the `{state}` path segment). */
 export const SubscriberState = t.keyof({ register: null, attend: null, cancel: null })
+/** `'register' | 'attend' | 'cancel'`. */
 export type SubscriberState = t.TypeOf<typeof SubscriberState>
 
 /** Which HubSpot marketing event: by the integration's external id (variants A, B, E, F) or HubSpot's objectId (C, D). */
@@ -50,9 +52,12 @@ export type EventRef = t.TypeOf<typeof EventRef>
 export const ContactKey = t.union([t.type({ vid: t.number }), t.type({ email: t.string })])
 export type ContactKey = t.TypeOf<typeof ContactKey>
 
+/** An object of string values (HubSpot properties). */
 export const StringMap = t.record(t.string, t.string)
+/** `Record<string, string>`. */
 export type StringMap = t.TypeOf<typeof StringMap>
 
+/** The normalized attendance record: what every stage after decoding works on (docs/records.md §1). */
 export const AttendanceRecord = t.type({
   /** The HubSpot account (token) the record is written with; `'default'` when only one is configured. */
   account: t.string,
@@ -69,6 +74,7 @@ export const AttendanceRecord = t.type({
   origin: t.type({ type: t.keyof({ 'badge.scanned': null, 'attendee.checkin': null }), id: t.string }),
   source: SourceCoordinates,
 })
+/** One decoded badge scan or check-in, with the Kafka coordinates it came from. */
 export type AttendanceRecord = t.TypeOf<typeof AttendanceRecord>
 
 /** `'vid'` or `'email'`: which endpoint family a contact goes to. */

@@ -18,6 +18,7 @@ export const DECODE_ERROR_CODES = [
   'TIMESTAMP_OUT_OF_RANGE',
 ] as const satisfies readonly ErrorCode[]
 
+/** Why a record could not be decoded: one of {@link DECODE_ERROR_CODES}. */
 export type DecodeErrorCode = (typeof DECODE_ERROR_CODES)[number]
 
 /** The original value for an error record: UTF-8 text when it is valid UTF-8, base64 otherwise. */
@@ -26,11 +27,13 @@ export interface Payload {
   readonly data: string
 }
 
+/** A record that decoded into an {@link AttendanceRecord}. */
 export interface Decoded {
   readonly _tag: 'Decoded'
   readonly record: AttendanceRecord
 }
 
+/** A record that could not be decoded, with everything its error record needs. */
 export interface DecodeFailed {
   readonly _tag: 'DecodeFailed'
   readonly source: SourceCoordinates
@@ -42,7 +45,10 @@ export interface DecodeFailed {
   readonly payload: Payload
 }
 
+/** What `decodeRecords` makes of one Kafka record. */
 export type DecodeResult = Decoded | DecodeFailed
 
+/** Narrows a {@link DecodeResult} to {@link Decoded}. */
 export const isDecoded = (r: DecodeResult): r is Decoded => r._tag === 'Decoded'
+/** Narrows a {@link DecodeResult} to {@link DecodeFailed}. */
 export const isDecodeFailed = (r: DecodeResult): r is DecodeFailed => r._tag === 'DecodeFailed'

@@ -29,7 +29,9 @@ export const StandardError = t.intersection([
 ])
 export type StandardError = t.TypeOf<typeof StandardError>
 
+/** The `status` of a successful attendance response: `COMPLETE`, `PENDING`, `PROCESSING` or `CANCELED`. */
 export const BatchStatus = t.keyof({ COMPLETE: null, PENDING: null, PROCESSING: null, CANCELED: null })
+/** A batch response's `status`. */
 export type BatchStatus = t.TypeOf<typeof BatchStatus>
 
 /** `{vid}` from the vid variants (A, C), `{vid, email}` from the email variants (B, D). */
@@ -67,7 +69,9 @@ export const ErrorBody = t.intersection([
 ])
 export type ErrorBody = t.TypeOf<typeof ErrorBody>
 
+/** The `policyName` of a HubSpot 429: the rolling ten-second window or the daily limit. */
 export const RateLimitPolicyName = t.keyof({ TEN_SECONDLY_ROLLING: null, DAILY: null })
+/** `'TEN_SECONDLY_ROLLING' | 'DAILY'`. */
 export type RateLimitPolicyName = t.TypeOf<typeof RateLimitPolicyName>
 
 /** The 429 body: `errorType: "RATE_LIMIT"` and which policy was hit. */

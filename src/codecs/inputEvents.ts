@@ -46,9 +46,13 @@ export const withoutProtoKey = (u: unknown): unknown => {
   return copy
 }
 
+/** `scanId`: 1–128 characters. */
 export const ScanId = boundedString(1, 128)
+/** `checkinId`: 1–128 characters. */
 export const CheckinId = boundedString(1, 128)
+/** `eventId`, HubSpot's externalEventId: 1–256 characters. */
 export const EventId = boundedString(1, 256)
+/** `externalAccountId`: 1–256 characters. */
 export const ExternalAccountId = boundedString(1, 256)
 
 /**
@@ -94,12 +98,16 @@ export const ContactProperties = new t.Type<
   t.identity,
 )
 
+/** A contact named by HubSpot contact id: `{ vid }`. */
 export const VidContact = t.type({ vid: Vid }, 'an object with vid')
+/** `{ vid: number }`. */
 export type VidContact = t.TypeOf<typeof VidContact>
+/** A contact named by email, with the properties HubSpot uses if it creates the contact. */
 export const EmailContact = t.type(
   { email: EmailAddress, properties: optional(ContactProperties) },
   'an object with email',
 )
+/** `{ email, properties? }`. */
 export type EmailContact = t.TypeOf<typeof EmailContact>
 
 const isVidContact = (contact: VidContact | EmailContact): contact is VidContact =>
@@ -173,13 +181,17 @@ const eventReferenceErrors = (u: unknown, c: t.Context): t.ValidationError[] => 
   return []
 }
 
+/** A scan's `direction`: `in` (sets `joinedAt`) or `out` (sets `leftAt`). */
 export const Direction = t.keyof({ in: null, out: null }, '"in" or "out"')
+/** A check-in's `state`: `register`, `attend` or `cancel`. */
 export const CheckinState = t.keyof(
   { register: null, attend: null, cancel: null },
   '"register", "attend" or "cancel"',
 )
+/** A scan's optional `scanner` object of strings (not sent to HubSpot). */
 export const ScannerInfo = t.record(t.string, t.string, 'an object of string values')
 
+/** The `badge.scanned` input event (docs/records.md §1). */
 export const BadgeScanned = withEventReference(
   t.type(
     {
@@ -196,8 +208,10 @@ export const BadgeScanned = withEventReference(
     'a badge.scanned event',
   ),
 )
+/** A decoded `badge.scanned` event. */
 export type BadgeScanned = t.TypeOf<typeof BadgeScanned>
 
+/** The `attendee.checkin` input event (docs/records.md §1). */
 export const AttendeeCheckin = withEventReference(
   t.type(
     {
@@ -213,6 +227,7 @@ export const AttendeeCheckin = withEventReference(
     'an attendee.checkin event',
   ),
 )
+/** A decoded `attendee.checkin` event. */
 export type AttendeeCheckin = t.TypeOf<typeof AttendeeCheckin>
 
 /** The codec of each accepted `type`; the decode stage dispatches on `type` before validating. */
@@ -220,22 +235,28 @@ export const INPUT_EVENT_CODECS = {
   'badge.scanned': BadgeScanned,
   'attendee.checkin': AttendeeCheckin,
 } as const
+/** `'badge.scanned' | 'attendee.checkin'`: the `type` of an input event. */
 export type InputEventType = keyof typeof INPUT_EVENT_CODECS
+/** Every input event `type`, for messages and checks. */
 export const INPUT_EVENT_TYPES = Object.keys(INPUT_EVENT_CODECS) as readonly InputEventType[]
 
+/** True when `u` is a known input event `type`. */
 export const isInputEventType = (u: unknown): u is InputEventType =>
   typeof u === 'string' && Object.hasOwn(INPUT_EVENT_CODECS, u)
 
+/** Either input event, told apart by `type`. */
 export const InputEvent = t.union(
   [BadgeScanned, AttendeeCheckin],
   'a badge.scanned or attendee.checkin event',
 )
+/** A decoded input event of either type. */
 export type InputEvent = t.TypeOf<typeof InputEvent>
 
 /** The field holding an event's time: the one a TIMESTAMP_OUT_OF_RANGE error names. */
 export const timestampField = (event: InputEvent): 'scannedAt' | 'occurredAt' =>
   event.type === 'badge.scanned' ? 'scannedAt' : 'occurredAt'
 
+/** The event's time in epoch ms: `scannedAt` or `occurredAt`. */
 export const interactionTime = (event: InputEvent): number =>
   event.type === 'badge.scanned' ? event.scannedAt : event.occurredAt
 

@@ -10,6 +10,7 @@ import { NonNegativeInteger, OneLineString, Vid } from './primitives.js'
  */
 
 export const RESULT_SCHEMA = 'attendance-stream.result/v1'
+/** The `schema` of every error record; a breaking change bumps it. */
 export const ERROR_SCHEMA = 'attendance-stream.error/v1'
 
 // Optional fields are `t.partial` intersections here, unlike the input codecs: these records come from
@@ -22,6 +23,7 @@ const EventOfResult = t.union([
 
 const ContactOfResult = t.union([t.type({ vid: Vid }), t.type({ email: t.string })])
 
+/** The `batch` of a result record: which request carried the input, how many tries it took, when. */
 export const BatchInfo = t.type({
   id: t.string,
   size: NonNegativeInteger,
@@ -30,8 +32,10 @@ export const BatchInfo = t.type({
   sentAt: t.string,
   completedAt: t.string,
 })
+/** A result record's `batch`. */
 export type BatchInfo = t.TypeOf<typeof BatchInfo>
 
+/** The result record written for an input HubSpot accepted (docs/records.md §2). */
 export const ResultRecord = t.intersection([
   t.type({
     schema: t.literal(RESULT_SCHEMA),
@@ -44,20 +48,27 @@ export const ResultRecord = t.intersection([
   }),
   EventOfResult,
 ])
+/** A result record, as written to the results topic. */
 export type ResultRecord = t.TypeOf<typeof ResultRecord>
 
+/** Which stage gave up on the record: `decode` or `sink`. */
 export const ErrorStage = t.keyof({ decode: null, sink: null })
+/** `'decode' | 'sink'`. */
 export type ErrorStage = t.TypeOf<typeof ErrorStage>
 
+/** The input's original value in an error record: UTF-8 text, or base64 when it is not valid UTF-8. */
 export const PayloadOfError = t.type({ encoding: t.keyof({ utf8: null, base64: null }), data: t.string })
 
+/** What HubSpot said about a sink error, when it said anything: status, category, correlation id. */
 export const HubspotErrorInfo = t.partial({
   httpStatus: t.number,
   category: t.string,
   correlationId: t.string,
 })
+/** An error record's `hubspot`. */
 export type HubspotErrorInfo = t.TypeOf<typeof HubspotErrorInfo>
 
+/** The error record written for an input that could not be decoded or recorded (docs/records.md §2). */
 export const ErrorRecord = t.intersection([
   t.type({
     schema: t.literal(ERROR_SCHEMA),
@@ -75,6 +86,7 @@ export const ErrorRecord = t.intersection([
   }),
   t.partial({ hubspot: HubspotErrorInfo }),
 ])
+/** An error record, as written to the errors topic. */
 export type ErrorRecord = t.TypeOf<typeof ErrorRecord>
 
 /** The error record of a record the decode stage refused: never retryable, no HubSpot attempt made. */

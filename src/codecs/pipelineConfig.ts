@@ -210,7 +210,9 @@ export const KafkaConfigInput = closed(
   },
 )
 
+/** The accepted `hubspot.accounts.<name>.apiVersion` values. */
 export const HUBSPOT_API_VERSIONS = ['v3', '2026-03', '2026-09'] as const
+/** The accepted `hubspot.accounts.<name>.mode` values. */
 export const HUBSPOT_WRITE_MODES = ['create', 'upsert'] as const
 
 export const HubSpotAccountInput = closed(
@@ -241,6 +243,7 @@ export const HubSpotConfigInput = closed(
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const
 
+/** The configuration as written (JSON file and environment), before defaults: docs/configuration.md. */
 export const PipelineConfigInput = closed(
   'a JSON object',
   { kafka: KafkaConfigInput, hubspot: HubSpotConfigInput },
@@ -283,12 +286,14 @@ export const PipelineConfigInput = closed(
   },
   ['$schema'],
 )
+/** A configuration as written, optional keys still absent. */
 export type PipelineConfigInput = t.TypeOf<typeof PipelineConfigInput>
 export type HubSpotAccountInput = t.TypeOf<typeof HubSpotAccountInput>
 
 // ---------------------------------------------------------------------------------------------------------------
 // Defaults. `PipelineConfig` is the type of what `withDefaults` builds, so it cannot drift from the codec.
 
+/** The default of every optional configuration key, as `resolvePipelineConfig` fills them in. */
 export const CONFIG_DEFAULTS = {
   kafka: { clientId: 'attendance-stream', fromBeginning: true },
   hubspot: {
@@ -333,6 +338,7 @@ const resolveAccount = (account: HubSpotAccountInput) => {
     maxInFlightRequests: account.maxInFlightRequests ?? d.maxInFlightRequests,
   }
 }
+/** One resolved `hubspot.accounts.<name>` entry, defaults filled in. */
 export type HubSpotAccountConfig = ReturnType<typeof resolveAccount>
 
 const withDefaults = (input: PipelineConfigInput) => {
@@ -375,6 +381,7 @@ const withDefaults = (input: PipelineConfigInput) => {
     log: { level: input.log?.level ?? d.log.level },
   }
 }
+/** A resolved configuration, every default filled in: what `attendancePipeline` takes. */
 export type PipelineConfig = ReturnType<typeof withDefaults>
 
 /** Rules that span fields, checked on the resolved config so defaults take part. */

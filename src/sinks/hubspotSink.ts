@@ -27,6 +27,7 @@ export interface RetryOptions {
   readonly maxElapsedMs?: number
 }
 
+/** Settings of {@link createHubSpotSink}. */
 export interface HubSpotSinkOptions {
   /** One client for every batch, or one per `batch.key.account` (one token, hence one budget, each). */
   readonly client: HubSpotClient | Readonly<Record<string, HubSpotClient>>
@@ -54,6 +55,7 @@ export interface HubSpotSinkOptions {
   readonly windowMs?: number
 }
 
+/** Sends batches to HubSpot within its limits; one outcome per source record. */
 export interface HubSpotSink {
   /** Resolves with one outcome per `batch.records`, in that order; rejects only on infrastructure faults. */
   send(batch: AttendanceBatch, options?: { readonly signal?: AbortSignal }): Promise<SinkOutcome[]>
@@ -214,6 +216,7 @@ class Account {
   }
 }
 
+/** The HubSpot sink over one client, or one per account; see docs/sink.md. */
 export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
   const scheduler = options.scheduler ?? asyncScheduler
   const random = options.random ?? Math.random

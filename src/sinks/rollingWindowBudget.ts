@@ -60,6 +60,7 @@ const validShare = (share: number): number => {
   return share
 }
 
+/** One account's request budget: HubSpot's rolling window and daily allowance, times this process's share. */
 export class RollingWindowBudget {
   private readonly requestsPerWindow: number
   private readonly dailyLimit: number | undefined
@@ -94,6 +95,7 @@ export class RollingWindowBudget {
     return Math.max(1, Math.floor(account * this.share))
   }
 
+  /** This process's fraction of the allowances, in (0, 1]. */
   setShare(share: number): void {
     this.share = validShare(share)
   }
@@ -157,11 +159,13 @@ export class RollingWindowBudget {
     for (let i = 0; i < ourRemaining - hubspotRemaining; i += 1) insertSorted(this.answered, now)
   }
 
+  /** Requests counted against the window at `now`: in flight, answered within it, and others' use seen in headers. */
   inUse(now: number): number {
     this.prune(now)
     return this.inFlight + this.answered.length
   }
 
+  /** The budget's state at `now`, for metrics. */
   snapshot(now: number): BudgetSnapshot {
     this.rollDailyPeriod(now)
     return {

@@ -10,6 +10,7 @@ import type { BudgetSnapshot } from './rollingWindowBudget.js'
 /** `success`: every input accepted; `partial`: some rejected in a 200; otherwise the client's failure kind. */
 export type RequestOutcome = 'success' | 'partial' | FailureKind
 
+/** One observation the sink makes: a request answered, a retry, a split, an outcome. */
 export type SinkMetricEvent =
   | {
       readonly _tag: 'request'
@@ -31,6 +32,7 @@ export type SinkMetricEvent =
       readonly outcome: 'Recorded' | 'Rejected' | 'Failed'
     }
 
+/** A histogram's buckets and totals. */
 export interface HistogramSnapshot {
   /** Upper bounds (inclusive), ascending; `counts` has one more entry, for +Inf. Counts are not cumulative. */
   readonly buckets: readonly number[]
@@ -40,6 +42,7 @@ export interface HistogramSnapshot {
   readonly max: number
 }
 
+/** One account's requests, latencies, 429s, retries, splits, outcomes and budget. */
 export interface AccountMetricsSnapshot {
   readonly requests: Readonly<Partial<Record<RequestOutcome, number>>>
   readonly inputsPerRequest: HistogramSnapshot
@@ -51,11 +54,14 @@ export interface AccountMetricsSnapshot {
   readonly budget: BudgetSnapshot & { readonly inFlight: number; readonly maxInFlight: number }
 }
 
+/** Every account's metrics, by account name. */
 export interface SinkMetricsSnapshot {
   readonly accounts: Readonly<Record<string, AccountMetricsSnapshot>>
 }
 
+/** Upper bounds of the inputs-per-request histogram. */
 export const INPUTS_PER_REQUEST_BUCKETS = [1, 2, 5, 10, 25, 50, 75, 100] as const
+/** Upper bounds of the request latency histogram, in ms. */
 export const LATENCY_MS_BUCKETS = [5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000] as const
 
 class Histogram {
@@ -98,8 +104,10 @@ class AccountMetrics {
   readonly outcomes = { recorded: 0, rejected: 0, failed: 0 }
 }
 
+/** Reads an account's budget and in-flight requests when a snapshot is taken. */
 export type BudgetProbe = () => BudgetSnapshot & { readonly inFlight: number; readonly maxInFlight: number }
 
+/** The sink's counters and histograms per account; `addListener` feeds prom-client as they happen. */
 export class SinkMetrics {
   private readonly accounts = new Map<string, AccountMetrics>()
   private readonly probes = new Map<string, BudgetProbe>()
@@ -117,6 +125,7 @@ export class SinkMetrics {
     this.account(account)
   }
 
+  /** Counts one observation and passes it to the listeners. */
   record(event: SinkMetricEvent): void {
     const m = this.account(event.account)
     switch (event._tag) {
@@ -144,6 +153,7 @@ export class SinkMetrics {
     for (const listener of this.listeners) listener(event)
   }
 
+  /** Every account's metrics now, as plain numbers. */
   snapshot(): SinkMetricsSnapshot {
     const accounts: Record<string, AccountMetricsSnapshot> = {}
     for (const [account, m] of this.accounts) {

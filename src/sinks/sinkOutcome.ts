@@ -53,8 +53,12 @@ export interface Failed {
   readonly correlationId?: string
 }
 
+/** What happened to one source record at the sink. */
 export type SinkOutcome = Recorded | Rejected | Failed
 
+/** Narrows a {@link SinkOutcome} to {@link Recorded}. */
 export const isRecorded = (o: SinkOutcome): o is Recorded => o._tag === 'Recorded'
+/** Narrows a {@link SinkOutcome} to {@link Rejected}. */
 export const isRejected = (o: SinkOutcome): o is Rejected => o._tag === 'Rejected'
+/** Narrows a {@link SinkOutcome} to {@link Failed}. */
 export const isFailed = (o: SinkOutcome): o is Failed => o._tag === 'Failed'

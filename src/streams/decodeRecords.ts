@@ -20,6 +20,7 @@ import { payloadOf, truncatedPayloadOf } from './decode/payload.js'
 export type { Decoded, DecodeErrorCode, DecodeFailed, DecodeResult, Payload } from '../codecs/decodeResult.js'
 export { DECODE_ERROR_CODES, isDecoded, isDecodeFailed } from '../codecs/decodeResult.js'
 
+/** Settings of {@link decodeRecords} and {@link decodeRecord}. */
 export interface DecodeOptions {
   /** Values over this many bytes are TOO_LARGE, checked before anything is parsed. Default 65536. */
   readonly maxValueBytes?: number
@@ -33,9 +34,13 @@ export interface DecodeOptions {
   readonly scheduler?: SchedulerLike
 }
 
+/** Default `maxValueBytes`: 64 KiB. */
 export const DEFAULT_MAX_VALUE_BYTES = 65_536
+/** Default `notBefore`: 2000-01-01T00:00:00Z, in epoch ms. */
 export const DEFAULT_NOT_BEFORE = Date.UTC(2000, 0, 1)
+/** Default `maxFutureMs`: one day. */
 export const DEFAULT_MAX_FUTURE_MS = 86_400_000
+/** Default `account`: `'default'`. */
 export const DEFAULT_ACCOUNT = 'default'
 
 interface ResolvedOptions {

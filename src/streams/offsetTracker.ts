@@ -24,6 +24,7 @@ export interface TopicPartitionOffset {
   readonly offset: string
 }
 
+/** A partition of a topic. */
 export interface TopicPartition {
   readonly topic: string
   readonly partition: number
@@ -76,6 +77,7 @@ const indexOf = (queue: readonly bigint[], from: number, offset: bigint): number
   return -1
 }
 
+/** Which offsets are safe to commit, per partition: see the module comment above and docs/architecture.md. */
 export class OffsetTracker {
   readonly #partitions = new Map<string, Map<number, PartitionState>>()
   #inFlight = 0

@@ -19,11 +19,13 @@ import { payloadOf } from './decode/payload.js'
 /** What the pipeline ends with for one input record. */
 export type PipelineOutcome = DecodeFailed | SinkOutcome
 
+/** Where outcomes go: the results and errors topics (they may be the same). */
 export interface OutcomeTopics {
   readonly results: string
   readonly errors: string
 }
 
+/** One outcome as a Kafka message, with the input it is the outcome of. */
 export interface OutcomeMessage {
   readonly topic: string
   readonly key: Buffer | null
@@ -37,6 +39,8 @@ export interface OutcomeMessage {
 }
 
 /**
+ * The outcome message of one input record: a result record for `Recorded`, an error record otherwise.
+ *
  * @param originalValue the input record's value bytes, for the error record's `payload` (a sink outcome only
  *   carries the decoded record, and the contract wants the original value untouched).
  */
@@ -83,6 +87,7 @@ export const keyBytes = (source: SourceCoordinates): Buffer | null =>
 
 const iso = (epochMs: number): string => new Date(epochMs).toISOString()
 
+/** The result record of a `Recorded` outcome. */
 export const resultRecordOf = (outcome: Extract<SinkOutcome, { _tag: 'Recorded' }>): ResultRecord => {
   const { record } = outcome
   const event =
@@ -115,6 +120,7 @@ export const resultRecordOf = (outcome: Extract<SinkOutcome, { _tag: 'Recorded' 
   }
 }
 
+/** The error record of a `Rejected` or `Failed` outcome, with the input's original value. */
 export const sinkErrorRecordOf = (
   outcome: Exclude<SinkOutcome, { _tag: 'Recorded' }>,
   payload: Payload,

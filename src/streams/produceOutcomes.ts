@@ -11,6 +11,7 @@ import {
 } from 'rxjs'
 import type { OutcomeMessage } from './outcomeMessages.js'
 
+/** Settings of {@link produceOutcomes}. */
 export interface ProduceOutcomesOptions {
   /** How long an outcome may wait for others to share its produce request. Default 10 ms. */
   readonly lingerMs?: number

@@ -4,6 +4,7 @@ import { AttendanceStreamError } from '../errors.js'
 import type { HubSpotSink } from '../sinks/hubspotSink.js'
 import type { SinkOutcome } from '../sinks/sinkOutcome.js'
 
+/** Settings of {@link sinkToHubSpot}. */
 export interface SinkToHubSpotOptions {
   /** Batches handed to the sink at once (waiting for budget included). Default 16. */
   readonly concurrency?: number

@@ -24,6 +24,7 @@ export interface RejectedInput {
 
 export type BatchStatus = 'COMPLETE' | 'PENDING' | 'PROCESSING' | 'CANCELED'
 
+/** HubSpot answered 2xx: which inputs it accepted and which it rejected, with the rate-limit headers. */
 export interface CallSuccess {
   _tag: 'success'
   httpStatus: number
@@ -38,6 +39,7 @@ export interface CallSuccess {
   completedAt?: string
 }
 
+/** Why a call failed, as the sink's retry logic needs it (docs/hubspot.md, "What a call returns"). */
 export type FailureKind =
   | 'validation'
   | 'unauthenticated'
@@ -49,8 +51,10 @@ export type FailureKind =
   | 'timeout'
   | 'badResponse'
 
+/** Which HubSpot limit a 429 hit. */
 export type RateLimitPolicy = 'TEN_SECONDLY_ROLLING' | 'DAILY'
 
+/** A call that did not succeed: its kind, whether a retry may help, and what HubSpot said. */
 export interface CallFailure {
   _tag: 'failure'
   kind: FailureKind
@@ -76,7 +80,10 @@ export interface CallFailure {
   rejected?: RejectedInput[]
 }
 
+/** What one client call resolves to; a call never throws for an HTTP or network outcome. */
 export type CallResult = CallSuccess | CallFailure
 
+/** Narrows a {@link CallResult} to {@link CallSuccess}. */
 export const isCallSuccess = (r: CallResult): r is CallSuccess => r._tag === 'success'
+/** Narrows a {@link CallResult} to {@link CallFailure}. */
 export const isCallFailure = (r: CallResult): r is CallFailure => r._tag === 'failure'

@@ -13,6 +13,7 @@ import { type ApiVersion, isUpsertVariant, type Variant, variantPath } from './p
 
 export type { ApiVersion } from './paths.js'
 
+/** Settings of {@link createHubSpotClient}; docs/hubspot.md lists their defaults. */
 export interface HubSpotClientOptions {
   /** Default `https://api.hubapi.com`. A path part (e.g. a proxy prefix) is kept in front of every call. */
   baseUrl?: string
@@ -35,6 +36,7 @@ export interface HubSpotClientOptions {
   now?: () => number
 }
 
+/** One attendance write described by what it is about; `recordAttendance` picks the variant. */
 export interface AttendanceCall {
   event: EventRef
   subscriberState: SubscriberState
@@ -44,10 +46,12 @@ export interface AttendanceCall {
   mode?: 'create' | 'upsert'
 }
 
+/** Per call: `signal` aborts it (it then fails as `network`). */
 export interface CallOptions {
   signal?: AbortSignal
 }
 
+/** A write to an event named by externalEventId (variants A and B). */
 export interface ExternalEventCall<I> {
   externalEventId: string
   externalAccountId?: string
@@ -55,12 +59,14 @@ export interface ExternalEventCall<I> {
   inputs: readonly I[]
 }
 
+/** A write to an event named by HubSpot objectId (variants C and D). */
 export interface ObjectEventCall<I> {
   objectId: string
   subscriberState: SubscriberState
   inputs: readonly I[]
 }
 
+/** An upsert (variants E and F): externalEventId with its required externalAccountId. */
 export interface UpsertCall<I> {
   externalEventId: string
   externalAccountId: string
@@ -68,6 +74,7 @@ export interface UpsertCall<I> {
   inputs: readonly I[]
 }
 
+/** The typed HubSpot attendance client: one request per call, no retries, token kept out of sight. */
 export interface HubSpotClient {
   /** Picks the variant from `event.kind`, `contactKind` and `mode`. */
   recordAttendance(call: AttendanceCall, opts?: CallOptions): Promise<CallResult>

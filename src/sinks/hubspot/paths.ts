@@ -2,6 +2,7 @@ import type { SubscriberState } from '../../codecs/attendanceRecord.js'
 
 /** API versions: the legacy `v3` prefix, and the date-versioned ones HubSpot moves to (v3 retires ~2027-09). */
 export type ApiVersion = 'v3' | '2026-03' | '2026-09'
+/** Every supported API version. */
 export const API_VERSIONS: readonly ApiVersion[] = ['v3', '2026-03', '2026-09']
 
 /** The six operations of contract §1. */

@@ -1,5 +1,6 @@
 import { maxInWindow } from './rateLimiter.js'
 
+/** What the simulator saw of one token. */
 export interface TokenCounters {
   /** Every request that carried this token, whatever its outcome. */
   readonly requests: number
@@ -12,6 +13,7 @@ export interface TokenCounters {
   readonly arrivals: readonly number[]
 }
 
+/** Everything the simulator counted since it started: requests, statuses, faults, 429s, per token. */
 export interface SimulatorCounters {
   readonly requests: number
   /** TCP connections accepted: a client with a keep-alive pool opens few. */

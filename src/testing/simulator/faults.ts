@@ -14,12 +14,14 @@ export type FaultStep =
   | { readonly status: number; readonly retryAfterSeconds?: number }
   | { readonly delayMs: number }
 
+/** Added latency: fixed, uniform between bounds, or exponential with a mean. */
 export type LatencySpec =
   | { readonly fixedMs: number }
   | { readonly minMs: number; readonly maxMs: number }
   /** Exponential with this mean, capped at `maxMs` (default 10 × mean). */
   | { readonly meanMs: number; readonly maxMs?: number }
 
+/** The trouble the simulator injects: a script of first answers, then random errors, resets, hangs, latency. */
 export interface FaultPlan {
   /** Consumed one step per request, in order, before any random fault is drawn. */
   readonly script?: readonly FaultStep[]
@@ -35,6 +37,7 @@ export interface FaultPlan {
   readonly seed?: number
 }
 
+/** What the fault injector decided for one request. */
 export type FaultDecision =
   | { readonly kind: 'none'; readonly delayMs: number }
   | {

@@ -110,5 +110,6 @@ export const windowCounts = (arrivals: readonly number[], intervalMs: number): n
   return out
 }
 
+/** The most arrivals within any window of `intervalMs` (arrivals ascending). */
 export const maxInWindow = (arrivals: readonly number[], intervalMs: number): number =>
   windowCounts(arrivals, intervalMs).reduce((m, n) => Math.max(m, n), 0)

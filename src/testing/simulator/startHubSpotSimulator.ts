@@ -17,6 +17,7 @@ import { type ValidationProblem, type ValidInput, validateRequest } from './vali
 /** The scope every attendance write needs (contract §5). */
 export const WRITE_SCOPE = 'crm.objects.marketing_events.write'
 
+/** A token the simulator accepts, with its scopes, expiry and limits. */
 export interface SimulatorTokenSpec {
   readonly token: string
   /** Default: `[WRITE_SCOPE]`. */
@@ -30,6 +31,7 @@ export interface SimulatorTokenSpec {
   readonly daily?: number | null
 }
 
+/** HubSpot's limits as the simulator enforces them. */
 export interface SimulatorRateLimitOptions {
   /** Requests per window. Default 100 (private app, Free/Starter). */
   readonly max?: number
@@ -45,12 +47,15 @@ export interface SimulatorRateLimitOptions {
   readonly utcOffsetMinutes?: number
 }
 
+/** A known contact: a vid, or a vid with an email and properties. */
 export type SimulatorContactSpec =
   | number
   | { readonly vid: number; readonly email?: string; readonly properties?: Record<string, string> }
 
+/** How bad inputs are answered: errors inside a 200 (`per-input`) or a 400 for the request (`whole-request`). */
 export type PartialFailureMode = 'per-input' | 'whole-request'
 
+/** Settings of {@link startHubSpotSimulator}; docs/hubspot.md describes the simulator in full. */
 export interface HubSpotSimulatorOptions {
   /** Accepted bearer tokens. Default `['test-token']` with the write scope. */
   readonly tokens?: readonly (string | SimulatorTokenSpec)[]
@@ -72,20 +77,29 @@ export interface HubSpotSimulatorOptions {
   readonly batchStatus?: 'COMPLETE' | 'PENDING' | 'PROCESSING' | 'CANCELED'
 }
 
+/** A running simulator: its URL and token, its state, its counters, and knobs to change while it runs. */
 export interface HubSpotSimulator {
   /** `http://127.0.0.1:<port>`: pass as the client's `baseUrl`. */
   readonly url: string
   /** The first configured token. */
   readonly token: string
+  /** Replaces the fault plan from the next request on. */
   setFaults(plan: FaultPlan): void
+  /** Changes how bad inputs are answered from the next request on. */
   setPartialFailureMode(mode: PartialFailureMode): void
+  /** Creates a marketing event; its objectId is assigned unless given. */
   addEvent(spec: SimulatorEventSpec): SimulatorEvent
+  /** Adds a known contact. */
   addContact(contact: SimulatorContactSpec): SimulatorContact
+  /** Accepts another token from now on. */
   addToken(token: string | SimulatorTokenSpec): void
+  /** Every event, created or known. */
   events(): SimulatorEvent[]
+  /** Every contact, known or created by an email variant. */
   contacts(): SimulatorContact[]
   /** The participation store: one entry per (event, contact), with its history. */
   participations(): Participation[]
+  /** What the simulator counted so far. */
   counters(): SimulatorCounters
   /** For every request carrying `token`, how many such requests arrived in the window ending at it. */
   windowCounts(token: string, intervalMs?: number): number[]
@@ -105,6 +119,7 @@ interface BadInput {
   readonly code: string
 }
 
+/** Starts a HubSpot attendance API simulator on 127.0.0.1, on a free port. */
 export async function startHubSpotSimulator(
   options: HubSpotSimulatorOptions = {},
 ): Promise<HubSpotSimulator> {

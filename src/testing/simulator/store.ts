@@ -8,6 +8,7 @@
  * idempotency at-least-once delivery relies on.
  */
 
+/** An event to create: by externalEventId (and account), or objectId. */
 export interface SimulatorEventSpec {
   readonly externalEventId?: string
   readonly externalAccountId?: string
@@ -15,18 +16,21 @@ export interface SimulatorEventSpec {
   readonly objectId?: string
 }
 
+/** A marketing event in the simulator. */
 export interface SimulatorEvent {
   readonly objectId: string
   readonly externalEventId?: string
   readonly externalAccountId?: string
 }
 
+/** A contact in the simulator. */
 export interface SimulatorContact {
   readonly vid: number
   readonly email?: string
   readonly properties: Readonly<Record<string, string>>
 }
 
+/** One accepted write to a participation. */
 export interface ParticipationHistoryEntry {
   readonly state: string
   readonly interactionDateTime: number
@@ -35,6 +39,7 @@ export interface ParticipationHistoryEntry {
   readonly recordedAt: number
 }
 
+/** A contact's participation in an event: the newest interaction wins, every write kept in `history`. */
 export interface Participation {
   /** `externalAccountId/externalEventId`, `externalEventId` (no account), or the objectId. */
   readonly eventKey: string
