@@ -117,12 +117,18 @@ export function attendancePipeline(
 
   // Original value bytes of in-flight records, for sink error records, with the tracker epoch they were
   // fetched in. A FIFO per coordinate: after a rebalance the same offset may be in flight twice.
-  const inFlight = new Map<string, { epoch: number | undefined; value: Buffer | null }[]>()
+  const inFlight = new Map<string, { epoch: number | undefined; value: Buffer | null; fetchedAt: number }[]>()
+  // When the group last rebalanced (bounded: only joins younger than any in-flight record matter).
+  const joins: number[] = []
   const coordinate = (s: { topic: string; partition: number; offset: string }) =>
     `${s.partition}:${s.offset}:${s.topic}`
   const remember = (record: KafkaRecord) => {
     const key = coordinate(record)
-    const entry = { epoch: tracker.epochOf(record.topic, record.partition), value: record.value }
+    const entry = {
+      epoch: tracker.epochOf(record.topic, record.partition),
+      value: record.value,
+      fetchedAt: Date.now(),
+    }
     const queue = inFlight.get(key)
     if (queue === undefined) inFlight.set(key, [entry])
     else queue.push(entry)
@@ -135,6 +141,21 @@ export function attendancePipeline(
     if (queue !== undefined && queue.length === 0) inFlight.delete(key)
     // false: fetched before a rebalance; its partition's state was dropped, nothing to complete.
     if (entry !== undefined) tracker.complete(source.topic, source.partition, source.offset, entry.epoch)
+  }
+
+  /**
+   * Work fetched before a rebalance is redone by whoever owns its partition now (from the committed offset), so
+   * its outcome is only a duplicate: it may still be written for `drainTimeoutMs` after the rebalance, and is
+   * dropped after that, so a slow HubSpot cannot keep a member busy with partitions it gave away.
+   */
+  const abandoned = (source: SourceCoordinates): boolean => {
+    const entry = inFlight.get(coordinate(source))?.[0]
+    if (entry === undefined || entry.epoch === tracker.epochOf(source.topic, source.partition)) return false
+    const staleSince = joins.find((at) => at >= entry.fetchedAt)
+    if (staleSince === undefined || Date.now() - staleSince <= config.limits.drainTimeoutMs) return false
+    finished(source)
+    counters.abandoned++
+    return true
   }
 
   let totalPartitions = 0
@@ -154,6 +175,8 @@ export function attendancePipeline(
     maxInFlightRecords: config.limits.maxInFlightRecords,
     onAssignment: (partitions) => {
       joined = true
+      joins.push(Date.now())
+      if (joins.length > 64) joins.shift()
       counters.assignedPartitions = partitions.length
       // The account's budget is shared by the group: each member takes the share of the partitions it owns.
       const share = totalPartitions === 0 ? 1 : Math.max(partitions.length, 1) / totalPartitions
@@ -219,6 +242,7 @@ export function attendancePipeline(
   const topics = { results: config.kafka.resultsTopic, errors: config.kafka.errorsTopic }
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
   const acknowledged = outcomes.pipe(
+    filter((outcome) => !abandoned(outcome._tag === 'DecodeFailed' ? outcome.source : outcome.record.source)),
     map((outcome) => outcomeMessage(outcome, topics, originalValue)),
     produceOutcomes(producer),
     tap((group: readonly OutcomeMessage[]) => {

@@ -15,6 +15,8 @@ export interface PipelineCounters {
   batches: number
   inputsInBatches: number
   commits: number
+  /** Outcomes of work fetched before a rebalance, dropped after `drainTimeoutMs` (the new owner redoes it). */
+  abandoned: number
   inFlight: number
   paused: boolean
   assignedPartitions: number
@@ -30,6 +32,7 @@ export const newCounters = (): PipelineCounters => ({
   batches: 0,
   inputsInBatches: 0,
   commits: 0,
+  abandoned: 0,
   inFlight: 0,
   paused: false,
   assignedPartitions: 0,

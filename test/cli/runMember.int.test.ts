@@ -10,6 +10,7 @@ import {
   simulatorParticipations,
 } from '../support/participations.js'
 import {
+  auditUntilComplete,
   createPipelineTopics,
   type PipelineTopics,
   produceRecords,
@@ -92,12 +93,7 @@ describe('attendance-stream run as a child process', () => {
       () => (setup.sim.counters().inputsAccepted ?? 0) > 0,
       60_000,
     )
-    let last = await audit(setup.topics)
-    const deadline = Date.now() + 120_000
-    while (last.missing.length > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 1_000))
-      last = await audit(setup.topics)
-    }
+    const last = await auditUntilComplete(setup.topics)
     member.child.kill('SIGTERM')
     expect(await member.exited).toBe(0)
     return last

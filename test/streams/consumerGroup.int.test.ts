@@ -1,15 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { type AttendancePipeline, attendancePipeline } from '../../src/streams/attendancePipeline.js'
 import { generateAttendance } from '../../src/testing/attendanceGenerator.js'
-import { auditOutcomes } from '../../src/testing/outcomeAudit.js'
 import { type HubSpotSimulator, startHubSpotSimulator } from '../../src/testing/simulator/index.js'
-import { testBrokers } from '../support/kafka.js'
 import {
   impliedParticipations,
   participationProblems,
   simulatorParticipations,
 } from '../support/participations.js'
 import {
+  auditUntilComplete,
   createPipelineTopics,
   produceRecords,
   testPipelineConfig,
@@ -64,19 +63,7 @@ describe('attendancePipeline members in one consumer group', () => {
     await waitUntil('two thirds are done', () => total() >= 13_000)
     await b.stop()
     members.splice(members.indexOf(b), 1)
-    const audit = async () =>
-      auditOutcomes({
-        brokers: testBrokers(),
-        inputTopics: [topics.input],
-        resultsTopic: topics.results,
-        errorsTopic: topics.errors,
-      })
-    let final = await audit()
-    const deadline = Date.now() + 120_000
-    while (final.missing.length > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 1_000))
-      final = await audit()
-    }
+    const final = await auditUntilComplete(topics)
 
     expect(assignments[0]?.some((n) => n > 0 && n < 6)).toBe(true) // a really shared
     expect(assignments[1]?.some((n) => n > 0)).toBe(true)
@@ -122,5 +109,32 @@ describe('attendancePipeline members in one consumer group', () => {
     expect(highest).toBeLessThanOrEqual(300)
     expect(paused).toBeGreaterThan(0)
     expect(resumed).toBeGreaterThan(0)
+  })
+
+  it('drops the outcomes of work it gave away in a rebalance once drainTimeoutMs passed, and still loses nothing', async () => {
+    const records = [...generateAttendance(1_500, { seed: 13, badShare: 0 })]
+    const topics = await createPipelineTopics(4)
+    await produceRecords(topics.input, records)
+    // A HubSpot slow enough that work is still in flight when the second member joins.
+    sim = await startHubSpotSimulator({
+      events: 'auto',
+      contacts: 'auto',
+      faults: { latency: { fixedMs: 1_500 } },
+    })
+    const config = testPipelineConfig(topics, sim, {
+      limits: { commitIntervalMs: 300, drainTimeoutMs: 200 },
+    })
+    const first = attendancePipeline(config)
+    members.push(first)
+    await waitUntil(
+      'HubSpot is busy with the first member',
+      () => sim !== undefined && sim.counters().requests > 0,
+    )
+    const second = attendancePipeline(config)
+    members.push(second)
+    await waitUntil('the second member owns partitions', () => second.metrics().assignedPartitions > 0)
+    const final = await auditUntilComplete(topics)
+    expect(first.metrics().abandoned).toBeGreaterThan(0)
+    expect(final.missing).toEqual([])
   })
 })

@@ -2,6 +2,7 @@ import { isLeft } from 'fp-ts/lib/Either.js'
 import type { PipelineConfig } from '../../src/codecs/pipelineConfig.js'
 import { resolvePipelineConfig } from '../../src/codecs/pipelineConfig.js'
 import type { GeneratedRecord } from '../../src/testing/attendanceGenerator.js'
+import { auditOutcomes, type OutcomeAudit } from '../../src/testing/outcomeAudit.js'
 import type { HubSpotSimulator } from '../../src/testing/simulator/index.js'
 import { createTopic, testBrokers, testKafka, uniqueName } from './kafka.js'
 
@@ -79,4 +80,25 @@ export const waitUntil = async (
     if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
+}
+
+/** Reads the outcome topics back until every input has an outcome (or `timeoutMs` passed), and returns the audit. */
+export const auditUntilComplete = async (
+  topics: PipelineTopics,
+  timeoutMs = 120_000,
+): Promise<OutcomeAudit> => {
+  const audit = () =>
+    auditOutcomes({
+      brokers: testBrokers(),
+      inputTopics: [topics.input],
+      resultsTopic: topics.results,
+      errorsTopic: topics.errors,
+    })
+  const deadline = Date.now() + timeoutMs
+  let last = await audit()
+  while (last.missing.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    last = await audit()
+  }
+  return last
 }
