@@ -50,7 +50,7 @@ const measureCeiling = async (kafka: BenchKafka, topic: string, n: number): Prom
   return { records: count, ms, totalMs: doneAt - started, perSecond: perSecond(count, ms) }
 }
 
-const measurePipeline = async (context: ScenarioContext, input: string, n: number) => {
+export const measurePipeline = async (context: ScenarioContext, input: string, n: number) => {
   const sim = await startHubSpotSimulator(UNLIMITED_SIMULATOR)
   try {
     const topics = await createBenchTopics(context.kafka, 'b1', PARTITIONS, input)
