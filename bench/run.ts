@@ -61,6 +61,16 @@ const parseArgs = (argv: readonly string[]): Args => {
 const args = parseArgs(process.argv.slice(2))
 const log = (line: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`)
 const broker = await startKafka({ log })
+// The local broker's stop() awaits a child process it has unref'd: with nothing else pending, Node would exit
+// in the middle of that await, before anything after it runs. A timer keeps the loop alive until it is done.
+const stopBroker = async () => {
+  const keepAlive = setInterval(() => undefined, 1_000)
+  try {
+    await broker.stop()
+  } finally {
+    clearInterval(keepAlive)
+  }
+}
 const results: ScenarioResult[] = []
 const failures: { id: ScenarioId; error: string }[] = []
 const started = Date.now()
@@ -79,8 +89,9 @@ try {
       log(`${scenario.id}: FAILED ${message}`)
     }
   }
-} finally {
-  await broker.stop()
+} catch (error) {
+  await stopBroker()
+  throw error
 }
 
 const machine = {
@@ -108,4 +119,5 @@ if (args.json !== undefined) {
 if (!args.smoke) {
   for (const file of writeCharts(results, args.charts)) log(`chart written to ${file}`)
 }
+await stopBroker()
 process.exit(failures.length > 0 ? 1 : 0)
