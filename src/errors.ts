@@ -4,6 +4,7 @@
  * HubSpot token in particular never does.
  */
 
+/** Every code an {@link AttendanceStreamError} or an error record can carry. Stable: alerting may match on them. */
 export const ERROR_CODES = [
   // decode stage: a record that can never become an attendance record
   'TOMBSTONE',
@@ -30,14 +31,25 @@ export const ERROR_CODES = [
   'SHUTDOWN_TIMEOUT',
 ] as const
 
+/** One of {@link ERROR_CODES}. */
 export type ErrorCode = (typeof ERROR_CODES)[number]
 
+/** What an {@link AttendanceStreamError} carries besides its code and message. */
 export interface AttendanceStreamErrorOptions {
+  /** True when trying again later may succeed (Kafka unavailable, a closed sink); default false. */
   readonly retryable?: boolean
+  /** The underlying error. */
   readonly cause?: unknown
+  /** Enumerable details for logs; never a secret. */
   readonly context?: Readonly<Record<string, unknown>>
 }
 
+/**
+ * The library's one error class: infrastructure and configuration faults (bad records are data, not errors).
+ *
+ * @example
+ * try { await pipeline.done } catch (e) { if (isAttendanceStreamError(e) && e.retryable) restartLater() }
+ */
 export class AttendanceStreamError extends Error {
   readonly code: ErrorCode
   readonly retryable: boolean
@@ -52,5 +64,6 @@ export class AttendanceStreamError extends Error {
   }
 }
 
+/** Narrows an unknown thrown value to {@link AttendanceStreamError}. */
 export const isAttendanceStreamError = (u: unknown): u is AttendanceStreamError =>
   u instanceof AttendanceStreamError

@@ -48,7 +48,7 @@ export {
   type HubSpotSinkOptions,
   type RetryOptions,
 } from './sinks/hubspotSink.js'
-export { nextLocalMidnight, RollingWindowBudget } from './sinks/rollingWindowBudget.js'
+export * from './sinks/rollingWindowBudget.js'
 export * from './sinks/sinkMetrics.js'
 export * from './sinks/sinkOutcome.js'
 // Streams: RxJS operators and the Kafka ends of the pipeline.

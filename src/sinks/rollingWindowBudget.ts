@@ -25,6 +25,7 @@ export interface RollingWindowBudgetOptions {
 }
 
 /** The rate-limit headers of one HubSpot response (`X-HubSpot-RateLimit-*`), already parsed. */
+/** What HubSpot's rate-limit headers said after a response. */
 export interface ObservedRateLimit {
   readonly max?: number
   readonly remaining?: number
@@ -32,11 +33,13 @@ export interface ObservedRateLimit {
   readonly dailyRemaining?: number
 }
 
+/** Whether a request may go now, or until when it must wait and why. */
 export type BudgetWait =
   | { readonly _tag: 'Go' }
   /** `until` is +Infinity when only an answer to a request in flight can free a slot. */
   | { readonly _tag: 'Wait'; readonly until: number; readonly reason: 'window' | 'blocked' | 'daily' }
 
+/** The budget's state, for metrics. */
 export interface BudgetSnapshot {
   readonly capacity: number
   /** Requests (ours in flight or answered, plus what HubSpot told us others used) in the current window. */
@@ -46,6 +49,7 @@ export interface BudgetSnapshot {
   readonly dailyBlockedUntil: number
 }
 
+/** HubSpot's rolling window: `X-HubSpot-RateLimit-Interval-Milliseconds` is 10,000. */
 export const DEFAULT_WINDOW_MS = 10_000
 
 /** The next local midnight after `now`: HubSpot resets daily limits at midnight in the account's time zone. */

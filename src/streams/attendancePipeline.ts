@@ -31,12 +31,17 @@ import { sinkToHubSpot } from './sinkToHubSpot.js'
  * partition has an outcome acknowledged by Kafka.
  */
 
+/** Where the pipeline logs; the CLI's JSON logger fits, and so does `console`. */
 export interface PipelineLogger {
+  /** Lifecycle: assignments, stopping. */
   info(msg: string, fields?: Readonly<Record<string, unknown>>): void
+  /** Trouble the pipeline survives: failed commits, kafkajs warnings, a drain that timed out. */
   warn(msg: string, fields?: Readonly<Record<string, unknown>>): void
+  /** The fault that stopped the pipeline. */
   error(msg: string, fields?: Readonly<Record<string, unknown>>): void
 }
 
+/** What `attendancePipeline` takes besides its configuration. */
 export interface AttendancePipelineOptions {
   /** Publishes the pipeline's metrics here (the CLI serves it at /metrics). */
   readonly registry?: Registry
@@ -47,6 +52,7 @@ export interface AttendancePipelineOptions {
   readonly hubspotClients?: Readonly<Record<string, HubSpotClient>>
 }
 
+/** What a member reports as it runs (`handle.events`): assignments, commits, backpressure, shutdown. */
 export type PipelineEvent =
   | { readonly type: 'assigned'; readonly partitions: readonly TopicPartition[]; readonly share: number }
   | { readonly type: 'committed'; readonly offsets: readonly TopicPartitionOffset[] }
@@ -55,26 +61,40 @@ export type PipelineEvent =
   | { readonly type: 'stopping' }
   | { readonly type: 'stopped'; readonly reason: 'stop' | 'error' }
 
+/** A snapshot of a member's counters and of its HubSpot sink's metrics. */
 export interface PipelineMetrics extends PipelineCounters {
   readonly sink: SinkMetricsSnapshot
 }
 
+/** How `stop()` drains. */
 export interface StopOptions {
   /** How long to drain (flush open batches, write outcomes) before giving up on what is unfinished. */
   readonly timeoutMs?: number
 }
 
+/** A running consumer-group member, as `attendancePipeline` returns it. */
 export interface AttendancePipeline {
   /** Stops fetching, flushes open batches, writes their outcomes, commits, disconnects. Idempotent. */
   stop(options?: StopOptions): Promise<void>
   /** Resolves when the pipeline stopped after `stop()`; rejects with the fault that stopped it otherwise. */
   readonly done: Promise<void>
+  /** Hot: subscribe before the events you care about happen. Completes after `stopped`. */
   readonly events: Observable<PipelineEvent>
+  /** Counters now (records in, outcomes, batches, in flight, lag) and the sink's metrics. */
   metrics(): PipelineMetrics
   /** True once the member joined the group and owns its assignment. */
   ready(): boolean
 }
 
+/**
+ * Starts one consumer-group member of the whole pipeline (decode → batch → HubSpot → outcome records) and
+ * returns its handle; see the diagram above.
+ *
+ * @example
+ * const pipeline = attendancePipeline(config)
+ * process.once('SIGTERM', () => void pipeline.stop())
+ * await pipeline.done
+ */
 export function attendancePipeline(
   config: PipelineConfig,
   options: AttendancePipelineOptions = {},

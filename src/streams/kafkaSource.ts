@@ -4,6 +4,47 @@ import type { KafkaRecord } from '../codecs/attendanceRecord.js'
 import { AttendanceStreamError } from '../errors.js'
 import type { OffsetTracker, TopicPartition } from './offsetTracker.js'
 
+/** What `createKafkaSource` needs. */
+export interface KafkaSourceOptions {
+  /** A kafkajs consumer, created but not connected; the source connects, runs and disconnects it. */
+  readonly consumer: Consumer
+  readonly topics: readonly string[]
+  readonly fromBeginning?: boolean
+  readonly tracker: OffsetTracker
+  /** Unfinished records above which the member pauses fetching. Default 10,000. */
+  readonly maxInFlightRecords?: number
+  /** kafkajs heartbeat interval, used while paused. Default 3,000 ms. */
+  readonly heartbeatIntervalMs?: number
+  /** Partitions fetched concurrently by kafkajs. Default 3. */
+  readonly partitionsConsumedConcurrently?: number
+  /** The member's new assignment after each join, and the total number of input partitions. */
+  readonly onAssignment?: (assignment: readonly TopicPartition[]) => void
+  /** The group is rebalancing: commit finished work now, the generation is about to end. */
+  readonly onRebalancing?: () => Promise<void>
+  /** Per batch fetched: the partition's high watermark (for lag). */
+  readonly onHighWatermark?: (topic: string, partition: number, highWatermark: string) => void
+  /** Fetching paused (true) or resumed (false) for backpressure. */
+  readonly onPause?: (paused: boolean) => void
+}
+
+/** A member's records and the levers the pipeline pulls on it. */
+export interface KafkaSource {
+  /** Subscribe once: connects, joins the group and emits records until `stopFetching()`. */
+  readonly records: Observable<KafkaRecord>
+  /** Call after completions: resumes fetching once in-flight records fell to half the high-water mark. */
+  relieve(): void
+  /** Stops handing over records (the batch in hand is cut short) and completes `records`; stays in the group. */
+  stopFetching(): void
+  /** Commits through the group's current generation. */
+  commit(offsets: readonly { topic: string; partition: number; offset: string }[]): Promise<void>
+  /** Leaves the group and closes the connections. */
+  disconnect(): Promise<void>
+  /** The partitions this member owns since its last join. */
+  readonly assignment: () => readonly TopicPartition[]
+  /** True while fetching is paused for backpressure. */
+  readonly paused: () => boolean
+}
+
 /**
  * A kafkajs consumer-group member as an Observable of records, with real backpressure and offsets left to the
  * caller's {@link OffsetTracker}.
@@ -29,42 +70,6 @@ import type { OffsetTracker, TopicPartition } from './offsetTracker.js'
  *   it keeps is re-read from its committed offset (duplicates, never loss). `onRebalancing` gives the caller a
  *   last chance to commit finished work while the old generation is still valid.
  */
-
-export interface KafkaSourceOptions {
-  /** A kafkajs consumer, created but not connected; the source connects, runs and disconnects it. */
-  readonly consumer: Consumer
-  readonly topics: readonly string[]
-  readonly fromBeginning?: boolean
-  readonly tracker: OffsetTracker
-  /** Unfinished records above which the member pauses fetching. Default 10,000. */
-  readonly maxInFlightRecords?: number
-  /** kafkajs heartbeat interval, used while paused. Default 3,000 ms. */
-  readonly heartbeatIntervalMs?: number
-  /** Partitions fetched concurrently by kafkajs. Default 3. */
-  readonly partitionsConsumedConcurrently?: number
-  /** The member's new assignment after each join, and the total number of input partitions. */
-  readonly onAssignment?: (assignment: readonly TopicPartition[]) => void
-  /** The group is rebalancing: commit finished work now, the generation is about to end. */
-  readonly onRebalancing?: () => Promise<void>
-  /** Per batch fetched: the partition's high watermark (for lag). */
-  readonly onHighWatermark?: (topic: string, partition: number, highWatermark: string) => void
-  readonly onPause?: (paused: boolean) => void
-}
-
-export interface KafkaSource {
-  /** Subscribe once: connects, joins the group and emits records until `stopFetching()`. */
-  readonly records: Observable<KafkaRecord>
-  /** Call after completions: resumes fetching once in-flight records fell to half the high-water mark. */
-  relieve(): void
-  /** Stops handing over records (the batch in hand is cut short) and completes `records`; stays in the group. */
-  stopFetching(): void
-  /** Commits through the group's current generation. */
-  commit(offsets: readonly { topic: string; partition: number; offset: string }[]): Promise<void>
-  /** Leaves the group and closes the connections. */
-  disconnect(): Promise<void>
-  readonly assignment: () => readonly TopicPartition[]
-  readonly paused: () => boolean
-}
 
 export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
   const { consumer, tracker } = options

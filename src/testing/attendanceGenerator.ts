@@ -4,6 +4,7 @@
  * malformed records. It also says what the valid ones imply, so a run can be checked against HubSpot's state.
  */
 
+/** Shape of the generated traffic. */
 export interface AttendanceGeneratorOptions {
   /** Default 1. */
   readonly seed?: number
@@ -21,6 +22,7 @@ export interface AttendanceGeneratorOptions {
   readonly stepMs?: number
 }
 
+/** One Kafka message to produce, and what it should end as when it is valid. */
 export interface GeneratedRecord {
   readonly key: string
   /** JSON text, or a deliberately broken value. */
@@ -63,6 +65,13 @@ export const seededRandom = (seed: number): (() => number) => {
   }
 }
 
+/**
+ * `count` records of venue traffic, the same for the same seed.
+ *
+ * @example
+ * const records = [...generateAttendance(10_000, { seed: 7, badShare: 0.05 })]
+ * await producer.send({ topic, messages: records.map(({ key, value }) => ({ key, value })) })
+ */
 export function* generateAttendance(
   count: number,
   options: AttendanceGeneratorOptions = {},

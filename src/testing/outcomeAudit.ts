@@ -5,6 +5,7 @@ import { type Admin, type Kafka, Kafka as KafkaClient, logLevel } from 'kafkajs'
  * record has exactly one outcome record (or, across crashes, at least one). For tests, the demo and benchmarks.
  */
 
+/** One outcome record read back. */
 export interface OutcomeEntry {
   readonly kind: 'result' | 'error'
   /** The outcome record as written. */
@@ -13,6 +14,7 @@ export interface OutcomeEntry {
   readonly writtenAt: number
 }
 
+/** How the outcome topics compare with the input topics. */
 export interface OutcomeAudit {
   /** Input records (by `topic/partition/offset`) that have no outcome. */
   readonly missing: readonly string[]
@@ -28,6 +30,7 @@ export interface OutcomeAudit {
   readonly entries: readonly OutcomeEntry[]
 }
 
+/** Where `auditOutcomes` reads. */
 export interface AuditOptions {
   readonly brokers: readonly string[]
   readonly inputTopics: readonly string[]

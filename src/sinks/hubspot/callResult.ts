@@ -1,3 +1,4 @@
+import type { BatchStatus } from '../../codecs/hubspotResponses.js'
 /**
  * What one HubSpot attendance call ends as. A call never throws for an HTTP or network outcome: the sink
  * routes on these tagged values and reads `retryable`, never a message.
@@ -21,8 +22,6 @@ export interface RejectedInput {
   subCategory?: string
   code?: string
 }
-
-export type BatchStatus = 'COMPLETE' | 'PENDING' | 'PROCESSING' | 'CANCELED'
 
 /** HubSpot answered 2xx: which inputs it accepted and which it rejected, with the rate-limit headers. */
 export interface CallSuccess {

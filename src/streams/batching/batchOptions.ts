@@ -4,6 +4,7 @@ import { asyncScheduler } from 'rxjs'
 import { AttendanceStreamError } from '../../errors.js'
 import type { BatchingStats } from './batchAccumulator.js'
 
+/** The bounds of `batchAttendance`; each is optional, see {@link DEFAULT_BATCH_OPTIONS}. */
 export interface BatchOptions {
   /** Distinct contacts per batch; HubSpot documents no limit, the contract's policy is 100. Default 100. */
   readonly maxBatchSize?: number
@@ -38,6 +39,7 @@ export interface BatchSettings {
   readonly onStats: ((stats: BatchingStats) => void) | undefined
 }
 
+/** The contract's defaults: 100 contacts, 512 KiB, 1 s, 10,000 open batches. */
 export const DEFAULT_BATCH_OPTIONS = {
   maxBatchSize: 100,
   maxBatchBytes: 512 * 1024,

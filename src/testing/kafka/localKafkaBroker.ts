@@ -10,6 +10,7 @@ import { DEFAULT_KAFKA_VERSION, type KafkaBroker } from './kafkaBroker.js'
 import { brokerLog4jPath, defaultCacheDir, ensureKafkaJars, javaMajorVersion } from './kafkaJars.js'
 import { waitForMetadata } from './waitForMetadata.js'
 
+/** How the embedded broker is started. */
 export interface LocalKafkaBrokerOptions {
   /** Apache Kafka version (4.x); default `KAFKA_VERSION` or {@link DEFAULT_KAFKA_VERSION}. */
   readonly kafkaVersion?: string

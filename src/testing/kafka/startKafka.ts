@@ -3,6 +3,7 @@ import { DEFAULT_KAFKA_VERSION, type KafkaBroker } from './kafkaBroker.js'
 import { type LocalKafkaBrokerOptions, startLocalKafkaBroker } from './localKafkaBroker.js'
 import { waitForMetadata } from './waitForMetadata.js'
 
+/** How `startKafka` finds or starts a broker. */
 export interface StartKafkaOptions extends LocalKafkaBrokerOptions {
   /** Environment to read `KAFKA_BROKERS` / `KAFKA_VERSION` from; default `process.env`. */
   readonly env?: NodeJS.ProcessEnv
