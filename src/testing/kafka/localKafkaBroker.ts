@@ -117,6 +117,8 @@ const startOnce = async (
     process.removeListener('exit', killOnExit)
     if (exited === undefined) {
       const gone = new Promise((resolve) => watchdog.once('exit', resolve))
+      // Referenced while we wait: an unreferenced child would let Node exit in the middle of this await.
+      watchdog.ref()
       watchdog.kill('SIGTERM')
       await gone
     }

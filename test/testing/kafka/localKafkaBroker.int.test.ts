@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+
+// A second broker, in a child process that plays the role of a test run or the demo, so the test can end that
+// process the ways a real run ends: by finishing, or by being killed.
+const BROKER_SCRIPT = `
+import { startLocalKafkaBroker } from './src/testing/kafka/index.js'
+const broker = await startLocalKafkaBroker()
+console.log('DATA ' + broker.brokers[0])
+if (process.env.STOP_AT_ONCE) {
+  await broker.stop()
+  console.log('STOPPED')
+} else {
+  setInterval(() => {}, 1000)
+}
+`
+
+const runBrokerProcess = (stopAtOnce: boolean) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', BROKER_SCRIPT], {
+    env: { ...process.env, ...(stopAtOnce ? { STOP_AT_ONCE: '1' } : {}) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString('utf8')
+  })
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? '')),
+  )
+  return { child, output: () => output, exited }
+}
+
+/** The data folders of running embedded brokers, read from the JVMs' command lines. */
+const brokerDataDirs = async (): Promise<string[]> => {
+  const ps = spawn('ps', ['-eo', 'args'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  let text = ''
+  ps.stdout.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8')
+  })
+  await new Promise((resolve) => ps.once('exit', resolve))
+  return [...text.matchAll(/(\/\S*attendance-stream-kafka-[^/\s]+)\/server\.properties/g)].map(
+    (m) => m[1] as string,
+  )
+}
+
+const waitFor = async (condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await condition()) return true
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  return false
+}
+
+describe('the embedded Kafka broker process', () => {
+  it('stop() ends the JVM and removes its folder, even when nothing else keeps Node alive', async () => {
+    const before = new Set(await brokerDataDirs())
+    const run = runBrokerProcess(true)
+    expect(await run.exited).toBe(0)
+    expect(run.output()).toContain('STOPPED')
+    const leftovers = (await brokerDataDirs()).filter((dir) => !before.has(dir))
+    expect(leftovers).toEqual([])
+  })
+
+  it('is stopped and its folder removed when the process that started it is killed with SIGKILL', async () => {
+    const before = new Set(await brokerDataDirs())
+    const run = runBrokerProcess(false)
+    expect(await waitFor(() => run.output().includes('DATA '), 120_000)).toBe(true)
+    const started = (await brokerDataDirs()).filter((dir) => !before.has(dir))
+    expect(started).toHaveLength(1)
+    const dir = started[0] as string
+    expect(existsSync(dir)).toBe(true)
+
+    run.child.kill('SIGKILL')
+    await run.exited
+    // The watchdog polls its owner once a second.
+    expect(
+      await waitFor(async () => !existsSync(dir) && !(await brokerDataDirs()).includes(dir), 15_000),
+    ).toBe(true)
+  })
+})
