@@ -1,21 +1,18 @@
 import type { Producer, TopicMessages } from 'kafkajs'
 import {
   asyncScheduler,
-  bufferTime,
-  concatMap,
-  filter,
-  from,
-  map,
+  Observable,
   type OperatorFunction,
   type SchedulerLike,
+  type Subscription,
 } from 'rxjs'
 import type { OutcomeMessage } from './outcomeMessages.js'
 
-/** Settings of {@link produceOutcomes}. */
+/** How `produceOutcomes` groups outcome messages into produce requests. */
 export interface ProduceOutcomesOptions {
-  /** How long an outcome may wait for others to share its produce request. Default 10 ms. */
+  /** How long an outcome may wait for others to share its request when no request is in flight. Default 5 ms. */
   readonly lingerMs?: number
-  /** Outcomes per produce request at most. Default 1,000. */
+  /** Outcomes per produce request at most. Default 5,000. */
   readonly maxMessages?: number
   readonly scheduler?: SchedulerLike
 }
@@ -25,29 +22,73 @@ export interface ProduceOutcomesOptions {
  * offsets of their input records be committed.
  *
  * ```text
- * outcomes:  -a-b-----c-|
- * produced:  ----[a b]--[c]|     (after the broker's ack of each request; one request in flight at a time)
+ * outcomes:  -a-b-----c-d-e-f-|
+ * produced:  ----[a b]----[c]------[d e f]|   (after each ack; one request in flight; what arrives meanwhile
+ *                                             goes together in the next request)
  * ```
  *
- * The producer should be idempotent with `acks: -1` (all in-sync replicas), so a retried request neither
- * duplicates nor reorders what it writes. A send that fails after kafkajs's own retries errors the stream: an
+ * One request is in flight at a time, as an idempotent kafkajs producer requires (KIP-98's original rule; kafkajs
+ * keeps it), so a retried request neither duplicates nor reorders what it writes. Throughput comes from
+ * coalescing instead: whatever arrives while a request is in flight is sent together as soon as it is
+ * acknowledged, up to `maxMessages`, the way Kafka's own producer fills its batches. When idle, a message waits at
+ * most `lingerMs` for company. A send that fails after kafkajs's own retries errors the stream: an
  * infrastructure fault, after which nothing more is committed.
  */
 export function produceOutcomes(
   producer: Producer,
   options: ProduceOutcomesOptions = {},
 ): OperatorFunction<OutcomeMessage, readonly OutcomeMessage[]> {
-  const lingerMs = options.lingerMs ?? 10
-  const maxMessages = options.maxMessages ?? 1_000
+  const lingerMs = options.lingerMs ?? 5
+  const maxMessages = options.maxMessages ?? 5_000
   const scheduler = options.scheduler ?? asyncScheduler
   return (outcomes) =>
-    outcomes.pipe(
-      bufferTime(lingerMs, null, maxMessages, scheduler),
-      filter((group) => group.length > 0),
-      concatMap((group) =>
-        from(producer.sendBatch({ topicMessages: byTopic(group), acks: -1 })).pipe(map(() => group)),
-      ),
-    )
+    new Observable<readonly OutcomeMessage[]>((subscriber) => {
+      let pending: OutcomeMessage[] = []
+      let sending = false
+      let sourceDone = false
+      let linger: Subscription | undefined
+
+      const flush = (): void => {
+        linger?.unsubscribe()
+        linger = undefined
+        if (sending || subscriber.closed) return
+        if (pending.length === 0) {
+          if (sourceDone) subscriber.complete()
+          return
+        }
+        const group = pending.length <= maxMessages ? pending : pending.slice(0, maxMessages)
+        pending = pending.length <= maxMessages ? [] : pending.slice(maxMessages)
+        sending = true
+        producer.sendBatch({ topicMessages: byTopic(group), acks: -1 }).then(
+          () => {
+            sending = false
+            subscriber.next(group)
+            flush()
+          },
+          (error: unknown) => subscriber.error(error),
+        )
+      }
+
+      const subscription = outcomes.subscribe({
+        next: (message) => {
+          pending.push(message)
+          if (sending) return
+          if (pending.length >= maxMessages) flush()
+          else linger ??= scheduler.schedule(flush, lingerMs)
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          sourceDone = true
+          flush()
+        },
+      })
+      return () => {
+        subscription.unsubscribe()
+        linger?.unsubscribe()
+        // Unsent messages are dropped with the subscription: their records get no outcome, so no commit.
+        pending = []
+      }
+    })
 }
 
 const byTopic = (group: readonly OutcomeMessage[]): TopicMessages[] => {

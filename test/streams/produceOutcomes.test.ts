@@ -1,0 +1,145 @@
+import type { Producer, ProducerBatch, RecordMetadata } from 'kafkajs'
+import { Subject } from 'rxjs'
+import { describe, expect, it } from 'vitest'
+import type { OutcomeMessage } from '../../src/streams/outcomeMessages.js'
+import { produceOutcomes } from '../../src/streams/produceOutcomes.js'
+
+/** A producer whose sends stay pending until the test acknowledges or fails them. */
+const fakeProducer = () => {
+  const sends: { batch: ProducerBatch; ack: () => void; fail: (e: Error) => void }[] = []
+  let inFlight = 0
+  let maxInFlight = 0
+  const producer = {
+    sendBatch: (batch: ProducerBatch) =>
+      new Promise<RecordMetadata[]>((resolve, reject) => {
+        inFlight++
+        maxInFlight = Math.max(maxInFlight, inFlight)
+        sends.push({
+          batch,
+          ack: () => {
+            inFlight--
+            resolve([])
+          },
+          fail: (e) => {
+            inFlight--
+            reject(e)
+          },
+        })
+      }),
+  } as unknown as Producer
+  return { producer, sends, maxInFlight: () => maxInFlight }
+}
+
+const message = (n: number, topic = 'results'): OutcomeMessage => ({
+  topic,
+  key: Buffer.from(`k${n}`),
+  value: `{"n":${n}}`,
+  headers: { 'source-offset': String(n) },
+  source: { topic: 'in', partition: 0, offset: String(n), timestamp: '0', key: `k${n}` },
+  kind: topic === 'results' ? 'result' : 'error',
+})
+
+const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('produceOutcomes', () => {
+  it('keeps one request in flight, coalesces what arrives meanwhile, and emits each group only after its ack', async () => {
+    const { producer, sends, maxInFlight } = fakeProducer()
+    const input = new Subject<OutcomeMessage>()
+    const acked: number[][] = []
+    let completed = false
+    input.pipe(produceOutcomes(producer, { lingerMs: 1 })).subscribe({
+      next: (group) => acked.push(group.map((m) => Number(m.source.offset))),
+      complete: () => {
+        completed = true
+      },
+    })
+    input.next(message(0))
+    await tick(10)
+    expect(sends).toHaveLength(1)
+    for (let n = 1; n <= 5; n++) input.next(message(n, n % 2 === 0 ? 'results' : 'errors'))
+    await tick(10)
+    expect(sends).toHaveLength(1) // still waiting for the first ack
+    expect(acked).toEqual([])
+    sends[0]?.ack()
+    await tick(10)
+    expect(acked).toEqual([[0]])
+    expect(sends).toHaveLength(2)
+    // The five that waited go in one request, grouped by topic, with their keys and headers.
+    expect(sends[1]?.batch.topicMessages?.map((t) => [t.topic, t.messages.length])).toEqual([
+      ['errors', 3],
+      ['results', 2],
+    ])
+    expect(sends[1]?.batch.acks).toBe(-1)
+    expect(sends[1]?.batch.topicMessages?.[1]?.messages[0]?.headers).toEqual({ 'source-offset': '2' })
+    input.complete()
+    await tick(10)
+    expect(completed).toBe(false) // not before the last group is acknowledged
+    sends[1]?.ack()
+    await tick(10)
+    expect(acked).toEqual([[0], [1, 2, 3, 4, 5]])
+    expect(completed).toBe(true)
+    expect(maxInFlight()).toBe(1)
+  })
+
+  it('splits what waited into requests of at most maxMessages', async () => {
+    const { producer, sends } = fakeProducer()
+    const input = new Subject<OutcomeMessage>()
+    const sizes: number[] = []
+    input
+      .pipe(produceOutcomes(producer, { lingerMs: 1, maxMessages: 3 }))
+      .subscribe((g) => sizes.push(g.length))
+    for (let n = 0; n < 3; n++) input.next(message(n))
+    expect(sends).toHaveLength(1) // full: sent at once, no linger
+    for (let n = 3; n < 10; n++) input.next(message(n))
+    input.complete()
+    for (let i = 0; i < 4; i++) {
+      sends[i]?.ack()
+      await tick(5)
+    }
+    expect(sizes).toEqual([3, 3, 3, 1])
+  })
+
+  it('errors the stream when a send fails, and emits nothing for that group', async () => {
+    const { producer, sends } = fakeProducer()
+    const input = new Subject<OutcomeMessage>()
+    const groups: unknown[] = []
+    let failure: unknown
+    input.pipe(produceOutcomes(producer, { lingerMs: 1 })).subscribe({
+      next: (g) => groups.push(g),
+      error: (e) => {
+        failure = e
+      },
+    })
+    input.next(message(0))
+    await tick(10)
+    sends[0]?.fail(new Error('broker gone'))
+    await tick(5)
+    expect(groups).toEqual([])
+    expect((failure as Error).message).toBe('broker gone')
+  })
+
+  it('passes a source error through and sends nothing more after unsubscribe', async () => {
+    const { producer, sends } = fakeProducer()
+    const input = new Subject<OutcomeMessage>()
+    let failure: unknown
+    const subscription = input.pipe(produceOutcomes(producer, { lingerMs: 5 })).subscribe({
+      error: (e) => {
+        failure = e
+      },
+    })
+    input.next(message(0))
+    subscription.unsubscribe()
+    await tick(20)
+    expect(sends).toHaveLength(0) // the linger timer was cancelled with the subscription
+    expect(input.observed).toBe(false)
+
+    const again = new Subject<OutcomeMessage>()
+    again.pipe(produceOutcomes(producer)).subscribe({
+      error: (e) => {
+        failure = e
+      },
+    })
+    again.error(new Error('upstream fault'))
+    expect((failure as Error).message).toBe('upstream fault')
+  })
+})
