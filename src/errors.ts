@@ -5,8 +5,8 @@
  */
 
 /** Every code an {@link AttendanceStreamError} or an error record can carry. Stable: alerting may match on them. */
-export const ERROR_CODES = [
-  // decode stage: a record that can never become an attendance record
+/** The codes of records the decode stage refuses (records.md §1): each becomes an error record. */
+export const DECODE_ERROR_CODES = [
   'TOMBSTONE',
   'TOO_LARGE',
   'INVALID_UTF8',
@@ -15,6 +15,11 @@ export const ERROR_CODES = [
   'UNKNOWN_TYPE',
   'INVALID_EVENT',
   'TIMESTAMP_OUT_OF_RANGE',
+] as const
+
+export const ERROR_CODES = [
+  // decode stage: a record that can never become an attendance record
+  ...DECODE_ERROR_CODES,
   // sink stage
   'HUBSPOT_REJECTED',
   'HUBSPOT_RETRIES_EXHAUSTED',

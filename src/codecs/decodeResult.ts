@@ -1,22 +1,13 @@
-import type { ErrorCode } from '../errors.js'
+import { DECODE_ERROR_CODES } from '../errors.js'
 import type { AttendanceRecord, SourceCoordinates } from './attendanceRecord.js'
 
 /**
  * What the decode stage makes of one Kafka record: an attendance record, or a failure that keeps
  * everything the error record needs. Plain types, not codecs: they never leave the process as they are
- * (a failure becomes an ErrorRecord, see outcomeRecords.ts).
+ * (a failure becomes an ErrorRecord, see outcomeRecords.ts). The codes live in errors.ts, with all the others.
  */
 
-export const DECODE_ERROR_CODES = [
-  'TOMBSTONE',
-  'TOO_LARGE',
-  'INVALID_UTF8',
-  'INVALID_JSON',
-  'NOT_AN_OBJECT',
-  'UNKNOWN_TYPE',
-  'INVALID_EVENT',
-  'TIMESTAMP_OUT_OF_RANGE',
-] as const satisfies readonly ErrorCode[]
+export { DECODE_ERROR_CODES }
 
 /** Why a record could not be decoded: one of {@link DECODE_ERROR_CODES}. */
 export type DecodeErrorCode = (typeof DECODE_ERROR_CODES)[number]

@@ -1,3 +1,8 @@
+import { seededRandom } from './simulator/prng.js'
+
+/** The same seedable PRNG the simulator uses (mulberry32): the same seed gives the same stream everywhere. */
+export { seededRandom }
+
 /**
  * A seeded, realistic stream of venue traffic for tests, the demo and benchmarks: badge scans in and out and
  * check-ins that register, attend and cancel, over a few events and many contacts, with a chosen share of
@@ -52,18 +57,6 @@ const MALFORMED: readonly ((n: number) => string | null)[] = [
       occurredAt: 'yesterday',
     }),
 ]
-
-/** A small, fast, seedable PRNG (mulberry32): the same seed gives the same stream everywhere. */
-export const seededRandom = (seed: number): (() => number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /**
  * `count` records of venue traffic, the same for the same seed.

@@ -49,14 +49,5 @@ export const batchOf = (records: readonly AttendanceRecord[]): AttendanceBatch =
 export const scanBatch = (firstVid: number, count: number, account = 'default'): AttendanceBatch =>
   batchOf(Array.from({ length: count }, (_, i) => scan(firstVid + i, firstVid + i, account)))
 
-/** A small deterministic PRNG (mulberry32) for the sink's jitter, so timed tests replay. */
-export const seededRandom = (seed: number): (() => number) => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
+/** The simulator's deterministic PRNG, for the sink's jitter, so timed tests replay. */
+export { seededRandom } from '../../src/testing/simulator/prng.js'
