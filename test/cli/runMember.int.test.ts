@@ -17,6 +17,16 @@ import {
   waitUntil,
 } from '../support/pipelineHarness.js'
 
+// A recognisable secret: it must not appear anywhere in what the member prints.
+const TOKEN = 'pat-na1-e2e-secret-7d3f9a'
+
+/** The member's stderr as JSON log lines; throws on a line that is not JSON. */
+const logLines = (output: string): Record<string, unknown>[] =>
+  output
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+
 // A member as operators run it: `attendance-stream run --config file.json` in its own process.
 describe('attendance-stream run as a child process', () => {
   let sim: HubSpotSimulator | undefined
@@ -37,6 +47,7 @@ describe('attendance-stream run as a child process', () => {
     await produceRecords(topics.input, records)
     // Slow enough that stopping or killing lands mid-stream: 40 ms per request, one request at a time.
     sim = await startHubSpotSimulator({
+      tokens: [TOKEN],
       events: 'auto',
       contacts: 'auto',
       faults: { latency: { fixedMs: 40 } },
@@ -58,7 +69,8 @@ describe('attendance-stream run as a child process', () => {
       batching: { maxWaitMs: 200, maxBatchSize: 50 },
       // Fetch at most 1,000 ahead, so a stop mid-stream leaves records unfetched and uncommitted.
       limits: { commitIntervalMs: 300, shutdownTimeoutMs: 20_000, maxInFlightRecords: 1_000 },
-      log: { level: 'warn' },
+      metrics: { port: 0 },
+      log: { level: 'info' },
     })
     return { records, topics, configFile, sim }
   }
@@ -104,10 +116,30 @@ describe('attendance-stream run as a child process', () => {
     const first = startMember(setup.configFile)
     members.push(first)
     await waitUntil('the member is mid-stream', () => setup.sim.counters().inputsAccepted >= 1_000, 60_000)
+
+    // Its ops port: ready while it runs, and the pipeline's metrics in Prometheus text.
+    const started = logLines(first.output()).find((line) => line['msg'] === 'member started')
+    const metricsUrl = String(started?.['metrics'])
+    expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
+    expect((await fetch(metricsUrl.replace('/metrics', '/readyz'))).status).toBe(200)
+    expect((await fetch(metricsUrl.replace('/metrics', '/healthz'))).status).toBe(200)
+    const metrics = await (await fetch(metricsUrl)).text()
+    expect(metrics).toMatch(/^attendance_records_in_total [1-9]\d*$/m)
+    expect(metrics).toMatch(/^attendance_hubspot_requests\{account="default",outcome="success"\} [1-9]\d*$/m)
+
     const signalled = Date.now()
     first.child.kill('SIGTERM')
     expect(await first.exited, first.output()).toBe(0)
     expect(Date.now() - signalled).toBeLessThan(20_000 + 5_000)
+    const lines = logLines(first.output())
+    expect(lines.map((line) => line['msg'])).toEqual(
+      expect.arrayContaining([
+        'member started',
+        'stopping: draining open batches, then committing',
+        'member stopped',
+      ]),
+    )
+    expect(first.output()).not.toContain(TOKEN)
 
     const committed = await expectCommitsSafe(setup.topics)
     const ends = await withAdmin((admin) => endOffsets(admin, [setup.topics.input]))
