@@ -481,6 +481,9 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
               metrics.record({ _tag: 'rateLimited', account: account.name, policy: 'DAILY' })
               account.budget.blockDaily(completedAt)
               account.wake()
+              // maxElapsedMs bounds retrying, not the wait for the reset: the clock restarts at the next send,
+              // or a single 5xx after midnight would exhaust a batch that waited a day.
+              firstSentAt = undefined
               // With onDailyLimit 'wait' the next acquire waits for the reset; with 'fail' it answers Daily.
               continue
             }

@@ -350,6 +350,18 @@ describe('createHubSpotSink', () => {
     expect(sink.metrics.snapshot().accounts.default?.rateLimited).toEqual({ tenSecondly: 0, daily: 1 })
   })
 
+  it('the wait for a daily reset does not count against maxElapsedMs: a 5xx after the reset is still retried', async () => {
+    const reset = 1_000_000 + 3_600_000
+    const fake = fakeClient((call, n) => {
+      if (n === 1) return failure('rateLimited', { policy: 'DAILY', retryable: false })
+      return n === 2 ? failure('server') : ok(call)
+    })
+    const sink = sinkWith(fake.client, { dailyResetAt: () => reset })
+    const outcomes = await settle(sink.send(batchOf([record(1, 0)])), 60_000, 7_200_000)
+    expect(outcomes[0]).toMatchObject({ _tag: 'Recorded', attempts: 3 })
+    expect(fake.calls).toHaveLength(3)
+  })
+
   it('with onDailyLimit fail, a spent daily allowance yields Failed HUBSPOT_DAILY_LIMIT', async () => {
     const fake = fakeClient((call) => ok(call, { dailyRemaining: 0 }))
     const sink = sinkWith(fake.client, { onDailyLimit: 'fail', dailyResetAt: () => 5_000_000 })
