@@ -514,7 +514,8 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
               result.rateLimit.intervalMs ??
               options.windowMs ??
               10_000)
-            : backoffDelay(failures, retry, random)
+            : // Contract §4: honour Retry-After when present (a 503 may carry one too); never retry sooner.
+              Math.max(backoffDelay(failures, retry, random), result.rateLimit.retryAfterMs ?? 0)
         if (failures >= retry.maxAttempts || now + delay - firstSentAt > retry.maxElapsedMs) {
           return settle(indices, {
             _tag: 'Failed',

@@ -204,6 +204,16 @@ describe('createHubSpotSink', () => {
     expect(sink.metrics.snapshot().accounts.default?.retries).toBe(2)
   })
 
+  it('honours Retry-After on a retryable 5xx when it is longer than the backoff', async () => {
+    const fake = fakeClient((call, n) =>
+      n === 1 ? failure('server', { rateLimit: { retryAfterMs: 5_000 } }) : ok(call),
+    )
+    const sink = sinkWith(fake.client)
+    const outcomes = await settle(sink.send(batchOf([record(1, 0)])), 10)
+    expect(outcomes[0]).toMatchObject({ _tag: 'Recorded', attempts: 2 })
+    expect(fake.calls.map((c) => c.at - 1_000_000)).toEqual([0, 5_000])
+  })
+
   it('gives up after maxAttempts with Failed HUBSPOT_RETRIES_EXHAUSTED', async () => {
     const fake = fakeClient(() =>
       failure('timeout', { httpStatus: undefined, message: 'HubSpot request timed out' }),
