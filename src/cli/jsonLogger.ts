@@ -79,7 +79,8 @@ const makeLogger = (state: LoggerState): Logger => {
     for (const source of [state.bindings, fields ?? {}]) {
       for (const [key, value] of Object.entries(source)) {
         // A field may not overwrite time, level or msg: it keeps its value under a prefixed key.
-        line[RESERVED.has(key) ? `_${key}` : key] = serialize(value, key, state.redact, seen, 0)
+        const shown = state.redact(key)
+        line[RESERVED.has(shown) ? `_${shown}` : shown] = serialize(value, key, state.redact, seen, 0)
       }
     }
     state.stream.write(`${JSON.stringify(line)}\n`)
@@ -121,15 +122,16 @@ const serialize = (
     if (value instanceof Error) return serializeError(value, nested, redact)
     if (Array.isArray(value)) return value.map((item, i) => nested(item, String(i)))
     if (value instanceof Map)
-      return Object.fromEntries([...value].map(([k, v]) => [String(k), nested(v, String(k))]))
+      return Object.fromEntries([...value].map(([k, v]) => [redact(String(k)), nested(v, String(k))]))
     if (value instanceof Set) return [...value].map((item, i) => nested(item, String(i)))
     if (typeof Headers !== 'undefined' && value instanceof Headers) {
-      return Object.fromEntries([...value].map(([k, v]) => [k, nested(v, k)]))
+      return Object.fromEntries([...value].map(([k, v]) => [redact(k), nested(v, k)]))
     }
     const toJSON = (value as { toJSON?: unknown }).toJSON
     if (typeof toJSON === 'function') return nested(toJSON.call(value), key)
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) out[k] = nested(v, k)
+    // Keys reach the output too: a map keyed by token (the simulator's counters) must not print it.
+    for (const [k, v] of Object.entries(value)) out[redact(k)] = nested(v, k)
     return out
   } finally {
     // Only ancestors count as cycles: the same object twice side by side is printed twice.
@@ -144,7 +146,7 @@ const serializeError = (
 ): Record<string, unknown> => {
   const out: Record<string, unknown> = { name: redact(error.name), message: redact(error.message) }
   // Own enumerable properties carry what libraries attach: code, retryable, context, status, …
-  for (const [k, v] of Object.entries(error)) out[k] = nested(v, k)
+  for (const [k, v] of Object.entries(error)) out[redact(k)] = nested(v, k)
   if (error.stack !== undefined) out['stack'] = redact(error.stack)
   if (error.cause !== undefined) out['cause'] = nested(error.cause, 'cause')
   if (error instanceof AggregateError) out['errors'] = nested(error.errors, 'errors')

@@ -97,6 +97,24 @@ describe('createJsonLogger', () => {
     expect(entry.err.stack).toMatch(/^AttendanceStreamError: token \[REDACTED\] was rejected\n\s+at /)
   })
 
+  it('never prints a configured token used as a key: of a field, a nested object or a Map', () => {
+    const out = capture()
+    const log = createJsonLogger({ stream: out.stream, secrets: [TOKEN], now: () => NOW })
+    // The HubSpot simulator's counters are keyed by token, and anything keyed by account credentials is too.
+    log.info('counters', {
+      [TOKEN]: 1,
+      perAccount: { [TOKEN]: { requests: 3 } },
+      perClient: new Map([[TOKEN, 2]]),
+    })
+    const [line] = out.lines
+    expect(line).not.toContain(TOKEN)
+    expect(JSON.parse(line as string)).toMatchObject({
+      '[REDACTED]': 1,
+      perAccount: { '[REDACTED]': { requests: 3 } },
+      perClient: { '[REDACTED]': 2 },
+    })
+  })
+
   it('redacts credential-named keys whatever their value, and HubSpot-shaped tokens nobody configured', () => {
     const out = capture()
     const log = createJsonLogger({ stream: out.stream, now: () => NOW })
