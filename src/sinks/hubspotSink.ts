@@ -471,6 +471,8 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
           case 'notFound':
             return settle(indices, { _tag: 'Rejected', code: 'HUBSPOT_REJECTED', problem: problemOf(result) })
           case 'badResponse':
+            // A 2xx whose body was cut short is retryable (the write is idempotent); a wrong shape is not.
+            if (result.retryable) break
             return settle(indices, {
               _tag: 'Rejected',
               code: 'HUBSPOT_BAD_RESPONSE',

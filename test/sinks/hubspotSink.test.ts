@@ -305,6 +305,15 @@ describe('createHubSpotSink', () => {
     expect(notFound.calls.length + garbled.calls.length).toBe(2)
   })
 
+  it('retries a bad response the client marks retryable (a 2xx body cut short), then records', async () => {
+    const fake = fakeClient((call, n) =>
+      n === 1 ? failure('badResponse', { httpStatus: 200, retryable: true }) : ok(call),
+    )
+    const outcomes = await settle(sinkWith(fake.client).send(batchOf([record(1, 0)])), 10)
+    expect(outcomes).toMatchObject([{ _tag: 'Recorded', attempts: 2 }])
+    expect(fake.calls).toHaveLength(2)
+  })
+
   it.each([
     ['unauthenticated', 'HUBSPOT_UNAUTHENTICATED', 'INVALID_AUTHENTICATION'],
     ['missingScopes', 'HUBSPOT_MISSING_SCOPES', 'MISSING_SCOPES'],
