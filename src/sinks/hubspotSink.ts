@@ -446,8 +446,9 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
         })
         switch (result.kind) {
           case 'validation':
-            // Without an HTTP status the client refused before sending (a call it cannot make): splitting won't help.
-            if (result.httpStatus === undefined) {
+            // Without an HTTP status the client refused before sending (a call it cannot make), and a 400 that
+            // blames the request (not an input) fails for every subset: splitting would only add 2n-2 400s.
+            if (result.httpStatus === undefined || result.requestLevel === true) {
               return settle(indices, {
                 _tag: 'Rejected',
                 code: 'HUBSPOT_REJECTED',

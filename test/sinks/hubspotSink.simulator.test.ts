@@ -123,6 +123,24 @@ describe('HubSpot sink on the simulator', () => {
     ).toEqual(contacts)
   })
 
+  it('a 400 that blames the request, not an input (ambiguous externalEventId), is not bisected: one request', async () => {
+    const r = await rig({
+      events: [
+        { externalEventId: 'expo-2026', externalAccountId: 'acct-a' },
+        { externalEventId: 'expo-2026', externalAccountId: 'acct-b' },
+      ],
+    })
+    const sink = sinkOn(r)
+    const outcomes = await sink.send(scanBatch(1, 16))
+    expect(count(outcomes)).toEqual({ Recorded: 0, Rejected: 16, Failed: 0 })
+    expect(outcomes[0]).toMatchObject({
+      code: 'HUBSPOT_REJECTED',
+      httpStatus: 400,
+      category: 'VALIDATION_ERROR',
+    })
+    expect(r.sim.counters().requests).toBe(1)
+  })
+
   it('per-input mode: one request, accepted inputs Recorded, rejected ones Rejected, nothing resent', async () => {
     const r = await rig({ contacts: [1, 2, 4], partialFailureMode: 'per-input' })
     const sink = sinkOn(r)

@@ -77,6 +77,11 @@ export interface CallFailure {
    * `in: "inputs[3]…"` path): those inputs, so the sink can isolate them and resend the rest.
    */
   rejected?: RejectedInput[]
+  /**
+   * A 400 whose every error entry points at the request itself (`in` a query parameter or path segment, such
+   * as `externalAccountId`), none at `inputs`: no subset of the inputs would fare better, so splitting is futile.
+   */
+  requestLevel?: boolean
 }
 
 /** What one client call resolves to; a call never throws for an HTTP or network outcome. */

@@ -66,6 +66,13 @@ const badResponse = (
     correlationId,
   )
 
+// An `in` of `inputs` (too many) or `inputs[i]…` is about the inputs; anything else (`externalAccountId`,
+// `subscriberState`) is about the request. Without an `in` on every entry nobody knows: the sink may split.
+const blamesOnlyTheRequest = (body: { errors?: readonly { in?: string }[] }): boolean => {
+  const errors = body.errors ?? []
+  return errors.length > 0 && errors.every((e) => e.in !== undefined && !e.in.startsWith('inputs'))
+}
+
 /**
  * Turns one HTTP response into a CallResult. `emptySuccess` marks the upsert variants, whose 2xx has no
  * documented body: any body is ignored and every input counts as accepted.
@@ -172,6 +179,7 @@ export const interpretResponse = (
   if (kind === 'validation' && errorBody !== undefined) {
     const named = namedByErrorBody(inputs, errorBody)
     if (named.length > 0) failure.rejected = named
+    else if (blamesOnlyTheRequest(errorBody)) failure.requestLevel = true
   }
   return failure
 }

@@ -262,6 +262,28 @@ describe('createHubSpotClient: per-input outcomes', () => {
     expect(r.details).toEqual(['CONTACT_NOT_FOUND: Contact with vid 8 does not exist (in inputs[1].vid)'])
   })
 
+  it('marks a 400 that blames only the request (not splittable), but not one about too many inputs', async () => {
+    const sim = await simulator({
+      events: [
+        { externalEventId: 'expo-2026', externalAccountId: 'acct-a' },
+        { externalEventId: 'expo-2026', externalAccountId: 'acct-b' },
+      ],
+      contacts: 'auto',
+      maxBatchSize: 1,
+    })
+    const client = clientFor(sim.url)
+    const call = (n: number) =>
+      client.createByExternalId({
+        externalEventId: 'expo-2026',
+        subscriberState: 'register',
+        inputs: Array.from({ length: n }, (_, i) => vid(i + 1)),
+      })
+    expect(failure(await call(1))).toMatchObject({ kind: 'validation', httpStatus: 400, requestLevel: true })
+    const tooMany = failure(await call(2))
+    expect(tooMany).toMatchObject({ kind: 'validation', httpStatus: 400 })
+    expect(tooMany.requestLevel).toBeUndefined()
+  })
+
   it('maps a structural 400 to the inputs named by path', async () => {
     const sim = await simulator(known)
     const client = clientFor(sim.url)
