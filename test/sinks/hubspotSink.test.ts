@@ -1,57 +1,16 @@
 import { inspect } from 'node:util'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import type { AttendanceBatch } from '../../src/codecs/attendanceBatch.js'
-import type { AttendanceRecord } from '../../src/codecs/attendanceRecord.js'
-import type { SubscriberInput } from '../../src/codecs/hubspotRequests.js'
 import { AttendanceStreamError } from '../../src/errors.js'
 import type { CallFailure, CallResult } from '../../src/sinks/hubspot/callResult.js'
 import type { AttendanceCall, HubSpotClient } from '../../src/sinks/hubspot/client.js'
 import { createHubSpotSink, type HubSpotSinkOptions } from '../../src/sinks/hubspotSink.js'
 import type { SinkOutcome } from '../../src/sinks/sinkOutcome.js'
+import { batchOf, scan as record } from './sinkFixtures.js'
 
 // Unit tests of the sink's decisions against an in-file fake client, in vitest fake time (asyncScheduler reads
 // the faked Date and timers). The same behaviours run against the real simulator in hubspotSink.sim.test.ts.
 
 const TOKEN = 'pat-na1-00000000-secret'
-
-const record = (vid: number, offset: number, account = 'default'): AttendanceRecord => ({
-  account,
-  event: { kind: 'external', externalEventId: 'expo-2026' },
-  subscriberState: 'attend',
-  contact: { vid },
-  interactionDateTime: 1_764_407_643_120 + offset,
-  properties: { joinedAt: String(1_764_407_643_120 + offset) },
-  contactProperties: {},
-  origin: { type: 'badge.scanned', id: `scn-${offset}` },
-  source: { topic: 'scans', partition: 0, offset: String(offset), timestamp: '0', key: null },
-})
-
-let batchSeq = 0
-const batchOf = (records: readonly AttendanceRecord[]): AttendanceBatch => {
-  const inputs: SubscriberInput[] = []
-  const seen = new Set<number>()
-  for (const r of records) {
-    const vid = 'vid' in r.contact ? r.contact.vid : 0
-    if (seen.has(vid)) continue
-    seen.add(vid)
-    inputs.push({ vid, interactionDateTime: r.interactionDateTime, properties: r.properties })
-  }
-  batchSeq += 1
-  return {
-    id: `b-${batchSeq}`,
-    key: {
-      account: records[0]?.account ?? 'default',
-      event: { kind: 'external', externalEventId: 'expo-2026' },
-      subscriberState: 'attend',
-      contactKind: 'vid',
-    },
-    inputs,
-    records,
-    bytes: JSON.stringify({ inputs }).length,
-    openedAt: 0,
-    closedAt: 0,
-  }
-}
 
 const vidsOf = (call: AttendanceCall): number[] => call.inputs.map((i) => ('vid' in i ? i.vid : -1))
 

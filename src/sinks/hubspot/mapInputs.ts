@@ -1,3 +1,4 @@
+import { contactIdentity } from '../../codecs/attendanceRecord.js'
 import type { SubscriberInput } from '../../codecs/hubspotRequests.js'
 import type { ErrorDetail, StandardError, SubscriberResult } from '../../codecs/hubspotResponses.js'
 import type { RejectedInput } from './callResult.js'
@@ -15,13 +16,10 @@ const VID_KEYS = ['vids', 'vid', 'contactIds', 'contactId', 'ids']
 const EMAIL_KEYS = ['emails', 'email']
 const INPUT_PATH = /^inputs\[(\d+)\]/
 
-const identityOf = (input: SubscriberInput): string =>
-  'email' in input ? `email:${input.email.toLowerCase()}` : `vid:${input.vid}`
-
 const indexByIdentity = (inputs: readonly SubscriberInput[]): Map<string, number[]> => {
   const m = new Map<string, number[]>()
   inputs.forEach((input, i) => {
-    const id = identityOf(input)
+    const id = contactIdentity(input)
     const list = m.get(id)
     if (list === undefined) m.set(id, [i])
     else list.push(i)
