@@ -98,9 +98,12 @@ const readConfigFile = (file: string): Either<string[], Record<string, unknown>>
  * the codec then reports the file's mistake instead of the override hiding it.
  */
 const setIn = (target: Record<string, unknown>, path: readonly string[], value: unknown): boolean => {
+  // A path segment comes from the file (hubspot.defaultAccount): "__proto__" would walk into Object.prototype
+  // and put the token on every object in the process. Such a path is not set; the codec names the problem.
+  if (path.includes('__proto__')) return false
   let node = target
   for (const key of path.slice(0, -1)) {
-    const next = node[key]
+    const next = Object.hasOwn(node, key) ? node[key] : undefined
     if (next === undefined) node[key] = {}
     else if (!isPlainObject(next)) return false
     node = node[key] as Record<string, unknown>

@@ -46,6 +46,17 @@ describe('loadConfig', () => {
     expect(resolved.kafka.brokers).toEqual(['kafka-1:9092'])
   })
 
+  it('never writes the token into Object.prototype when defaultAccount is "__proto__"', () => {
+    const file = writeConfig({ ...fileConfig, hubspot: { defaultAccount: '__proto__', accounts: {} } })
+    try {
+      const result = loadConfig({ file, env: { HUBSPOT_TOKEN: TOKEN } })
+      expect(Object.hasOwn(Object.prototype, 'token')).toBe(false)
+      expect(problems(result).join('\n')).not.toContain(TOKEN)
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)['token']
+    }
+  })
+
   it('lets every environment variable override the file', () => {
     const resolved = config(
       loadConfig({
