@@ -8,7 +8,7 @@ import type { CallFailure, CallResult } from './hubspot/callResult.js'
 import type { HubSpotClient } from './hubspot/client.js'
 import { RollingWindowBudget } from './rollingWindowBudget.js'
 import { type RequestOutcome, SinkMetrics } from './sinkMetrics.js'
-import type { Failed, Recorded, Rejected, SinkOutcome } from './sinkOutcome.js'
+import type { Failed, Recorded, Rejected, SinkOutcome, SinkProblem } from './sinkOutcome.js'
 
 /**
  * The HubSpot sink: sends a batch, and answers with one outcome per source record. Per account it keeps HubSpot's
@@ -96,18 +96,10 @@ type Verdict =
       readonly status: string
       readonly correlationId?: string
     }
-  | { readonly _tag: 'Rejected'; readonly code: Rejected['code']; readonly problem: Problem }
-  | { readonly _tag: 'Failed'; readonly code: Failed['code']; readonly problem: Problem }
+  | { readonly _tag: 'Rejected'; readonly code: Rejected['code']; readonly problem: SinkProblem }
+  | { readonly _tag: 'Failed'; readonly code: Failed['code']; readonly problem: SinkProblem }
 
-interface Problem {
-  readonly message: string
-  readonly details: readonly string[]
-  readonly httpStatus?: number
-  readonly category?: string
-  readonly correlationId?: string
-}
-
-const problemOf = (f: CallFailure, message = f.message): Problem => ({
+const problemOf = (f: CallFailure, message = f.message): SinkProblem => ({
   message,
   details: f.details,
   ...(f.httpStatus === undefined ? {} : { httpStatus: f.httpStatus }),

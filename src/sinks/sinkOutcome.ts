@@ -21,8 +21,17 @@ export interface Recorded {
   readonly correlationId?: string
 }
 
+/** What HubSpot (or the client) said about a record that was not recorded: the error record's text and `hubspot`. */
+export interface SinkProblem {
+  readonly message: string
+  readonly details: readonly string[]
+  readonly httpStatus?: number
+  readonly category?: string
+  readonly correlationId?: string
+}
+
 /** HubSpot refused the input, or the request could not be made: sending it again unchanged cannot help. */
-export interface Rejected {
+export interface Rejected extends SinkProblem {
   readonly _tag: 'Rejected'
   readonly record: AttendanceRecord
   readonly batchId: string
@@ -32,25 +41,15 @@ export interface Rejected {
     | 'HUBSPOT_UNAUTHENTICATED'
     | 'HUBSPOT_MISSING_SCOPES'
     | 'HUBSPOT_BAD_RESPONSE'
-  readonly message: string
-  readonly details: readonly string[]
-  readonly httpStatus?: number
-  readonly category?: string
-  readonly correlationId?: string
 }
 
 /** Sending might work later (a redrive): retries ran out, or the account's daily allowance is spent. */
-export interface Failed {
+export interface Failed extends SinkProblem {
   readonly _tag: 'Failed'
   readonly record: AttendanceRecord
   readonly batchId: string
   readonly attempts: number
   readonly code: 'HUBSPOT_RETRIES_EXHAUSTED' | 'HUBSPOT_DAILY_LIMIT'
-  readonly message: string
-  readonly details: readonly string[]
-  readonly httpStatus?: number
-  readonly category?: string
-  readonly correlationId?: string
 }
 
 /** What happened to one source record at the sink. */
