@@ -1,7 +1,7 @@
 import { isLeft } from 'fp-ts/lib/Either.js'
 import { collectDefaultMetrics, Registry } from 'prom-client'
-import { attendancePipeline } from '../streams/attendancePipeline.js'
-import { startOpsServer } from './httpServer.js'
+import { type AttendancePipeline, attendancePipeline } from '../streams/attendancePipeline.js'
+import { type OpsServer, startOpsServer } from './httpServer.js'
 import { createJsonLogger } from './jsonLogger.js'
 import { loadConfig } from './loadConfig.js'
 import { configSecrets } from './redact.js'
@@ -41,21 +41,29 @@ export const runMember = async (options: RunMemberOptions): Promise<number> => {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
 
-  const pipeline = attendancePipeline(config, { registry, logger: log })
+  // The ops port first: when it is taken, the member fails before it joins the group or fetches anything.
+  let pipeline: AttendancePipeline | undefined
   let failed = false
+  let ops: OpsServer | undefined
+  try {
+    ops =
+      config.metrics.port === undefined
+        ? undefined
+        : await startOpsServer({
+            port: config.metrics.port,
+            host: config.metrics.host,
+            registry,
+            ready: () => pipeline?.ready() ?? false,
+            healthy: () => !failed,
+          })
+  } catch (error) {
+    log.error('could not open the metrics port', { port: config.metrics.port, error })
+    return EXIT.failed
+  }
+  pipeline = attendancePipeline(config, { registry, logger: log })
   pipeline.done.catch(() => {
     failed = true
   })
-  const ops =
-    config.metrics.port === undefined
-      ? undefined
-      : await startOpsServer({
-          port: config.metrics.port,
-          host: config.metrics.host,
-          registry,
-          ready: () => pipeline.ready(),
-          healthy: () => !failed,
-        })
   log.info('member started', {
     groupId: config.kafka.groupId,
     inputTopics: config.kafka.inputTopics,
@@ -70,7 +78,7 @@ export const runMember = async (options: RunMemberOptions): Promise<number> => {
         signal,
         timeoutMs: config.limits.shutdownTimeoutMs,
       })
-      void pipeline.stop()
+      void pipeline?.stop()
     } else {
       log.warn('second signal: exiting now, unfinished work stays uncommitted', { signal })
       process.exit(EXIT.forced)

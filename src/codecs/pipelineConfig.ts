@@ -50,6 +50,16 @@ const HostPort = refinement('a host:port string', (u): u is string => {
   return match !== null && port >= 1 && port <= 65535
 })
 
+const TimeZone = refinement('an IANA time zone such as "America/New_York"', (u): u is string => {
+  if (typeof u !== 'string' || u === '') return false
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: u })
+    return true
+  } catch {
+    return false
+  }
+})
+
 // Kafka's own rule for topic names (kafka.common.internals.Topic).
 const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/
 const TopicName = refinement(
@@ -225,6 +235,7 @@ export const HubSpotAccountInput = closed(
     requestsPer10s: PositiveInt,
     dailyLimit: PositiveInt,
     maxInFlightRequests: PositiveInt,
+    timeZone: TimeZone,
   },
 )
 
@@ -336,6 +347,8 @@ const resolveAccount = (account: HubSpotAccountInput) => {
     /** Absent: no daily cap is enforced locally (HubSpot's own 429 DAILY still is). */
     dailyLimit: account.dailyLimit as number | undefined,
     maxInFlightRequests: account.maxInFlightRequests ?? d.maxInFlightRequests,
+    /** The account's time zone, where HubSpot's daily limit resets at midnight. Absent: the machine's. */
+    timeZone: account.timeZone as string | undefined,
   }
 }
 /** One resolved `hubspot.accounts.<name>` entry, defaults filled in. */

@@ -59,6 +59,35 @@ export const nextLocalMidnight = (now: number): number => {
   return d.getTime()
 }
 
+/**
+ * The next midnight after `now` in an IANA time zone (`'America/New_York'`): HubSpot resets daily limits at
+ * midnight in the account's time zone, which need not be the machine's. Daylight-saving days are 23 or 25
+ * hours long, so the first guess is corrected by what the zone's wall clock then reads.
+ */
+export const nextMidnightIn =
+  (timeZone: string) =>
+  (now: number): number => {
+    const format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
+    const msIntoDay = (at: number): number => {
+      const part = (type: string) => Number(format.formatToParts(at).find((p) => p.type === type)?.value ?? 0)
+      return ((part('hour') * 60 + part('minute')) * 60 + part('second')) * 1_000 + (at % 1_000)
+    }
+    let midnight = now - msIntoDay(now) + 86_400_000
+    for (let i = 0; i < 3; i++) {
+      const off = msIntoDay(midnight)
+      if (off === 0) break
+      // Past midnight by `off` (a short day), or short of it by a day minus `off` (a long day).
+      midnight += off < 43_200_000 ? -off : 86_400_000 - off
+    }
+    return midnight
+  }
+
 const validShare = (share: number): number => {
   if (!(share > 0 && share <= 1)) throw new RangeError(`share must be in (0, 1], got ${share}`)
   return share

@@ -6,6 +6,7 @@ import type { PipelineConfig } from '../codecs/pipelineConfig.js'
 import { AttendanceStreamError } from '../errors.js'
 import { createHubSpotClient, type HubSpotClient } from '../sinks/hubspot/client.js'
 import { createHubSpotSink, type HubSpotSink } from '../sinks/hubspotSink.js'
+import { nextMidnightIn } from '../sinks/rollingWindowBudget.js'
 import type { SinkMetricsSnapshot } from '../sinks/sinkMetrics.js'
 import { batchAttendance } from './batchAttendance.js'
 import { decodeRecords, isDecoded, isDecodeFailed } from './decodeRecords.js'
@@ -126,6 +127,7 @@ export function attendancePipeline(
     client: clients,
     requestsPer10s: account.requestsPer10s,
     ...(account.dailyLimit === undefined ? {} : { dailyLimit: account.dailyLimit }),
+    ...(account.timeZone === undefined ? {} : { dailyResetAt: nextMidnightIn(account.timeZone) }),
     maxInFlightRequests: account.maxInFlightRequests,
     retry: config.retry,
     onConfigFault: config.onConfigFault as 'stop' | 'deadLetter',
@@ -168,13 +170,15 @@ export function attendancePipeline(
    * its outcome is only a duplicate: it may still be written for `drainTimeoutMs` after the rebalance, and is
    * dropped after that, so a slow HubSpot cannot keep a member busy with partitions it gave away.
    */
-  const abandoned = (source: SourceCoordinates): boolean => {
-    const entry = inFlight.get(coordinate(source))?.[0]
-    if (entry === undefined || entry.epoch === tracker.epochOf(source.topic, source.partition)) return false
+  const abandoned = (coordinates: SourceCoordinates): boolean => {
+    const entry = inFlight.get(coordinate(coordinates))?.[0]
+    if (entry === undefined || entry.epoch === tracker.epochOf(coordinates.topic, coordinates.partition))
+      return false
     const staleSince = joins.find((at) => at >= entry.fetchedAt)
     if (staleSince === undefined || Date.now() - staleSince <= config.limits.drainTimeoutMs) return false
-    finished(source)
+    finished(coordinates)
     counters.abandoned++
+    source.relieve()
     return true
   }
 

@@ -121,8 +121,11 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
         assignment = Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
           partitions.map((partition) => ({ topic, partition })),
         )
-        // Every assigned partition restarts from its committed offset: forget all partition state.
+        // Every assigned partition restarts from its committed offset: forget all partition state. The
+        // forgotten records stop counting as in flight, so a member paused for backpressure may resume now
+        // (waiting for their outcomes could take until a daily reset).
         tracker.revokeAllExcept([])
+        relieve()
         options.onAssignment?.(assignment)
       }),
       consumer.on(REBALANCING, () => {
@@ -193,6 +196,11 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
       })
     }
     finish = () => subscriber.complete()
+    // stopFetching() before anyone subscribed: nothing to fetch, nothing to wait for.
+    if (stopping) {
+      subscriber.complete()
+      return
+    }
     start().catch((error: unknown) =>
       subscriber.error(
         new AttendanceStreamError(
@@ -212,11 +220,13 @@ export function createKafkaSource(options: KafkaSourceOptions): KafkaSource {
     }
   })
 
+  function relieve(): void {
+    if (isPaused && tracker.inFlight <= lowWater) resume()
+  }
+
   return {
     records,
-    relieve: () => {
-      if (isPaused && tracker.inFlight <= lowWater) resume()
-    },
+    relieve,
     stopFetching: () => {
       if (stopping) return
       // Paused, not stopped: kafkajs's stop() leaves the group, and the final commit still needs the generation.
