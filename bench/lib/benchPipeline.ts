@@ -1,5 +1,6 @@
 import { isLeft } from 'fp-ts/lib/Either.js'
 import { type PipelineConfig, resolvePipelineConfig } from '../../src/codecs/pipelineConfig.js'
+import { type AttendancePipeline, attendancePipeline } from '../../src/streams/attendancePipeline.js'
 import { type BenchKafka, uniqueName } from './benchKafka.js'
 
 /** One scenario's input, results and errors topics and its group, all unique to it. */
@@ -68,3 +69,30 @@ export const UNLIMITED_SIMULATOR = {
 } as const
 
 export const UNLIMITED_REQUESTS_PER_10S = 1_000_000
+
+/**
+ * `attendancePipeline`, with its warnings and errors on stderr, and a `metrics()` that throws once the pipeline
+ * has failed — every wait in the scenarios polls `metrics()`, so a failed pipeline ends the scenario with its
+ * cause instead of a time-out.
+ */
+export const startBenchPipeline = (config: PipelineConfig): AttendancePipeline => {
+  const logger = {
+    info: () => undefined,
+    warn: (msg: string, fields?: object) =>
+      console.error(`[pipeline] ${msg} ${JSON.stringify(fields ?? {})}`),
+    error: (msg: string, fields?: object) =>
+      console.error(`[pipeline] ${msg} ${JSON.stringify(fields ?? {})}`),
+  }
+  const pipeline = attendancePipeline(config, { logger })
+  let failure: { error: unknown } | undefined
+  pipeline.done.catch((error: unknown) => {
+    failure = { error }
+  })
+  return {
+    ...pipeline,
+    metrics: () => {
+      if (failure !== undefined) throw failure.error
+      return pipeline.metrics()
+    },
+  }
+}

@@ -1,10 +1,10 @@
-import { attendancePipeline } from '../../src/streams/attendancePipeline.js'
 import { generateAttendance } from '../../src/testing/attendanceGenerator.js'
 import { startHubSpotSimulator } from '../../src/testing/simulator/index.js'
 import { type BenchKafka, uniqueName, waitFor } from '../lib/benchKafka.js'
 import {
   benchPipelineConfig,
   createBenchTopics,
+  startBenchPipeline,
   UNLIMITED_REQUESTS_PER_10S,
   UNLIMITED_SIMULATOR,
 } from '../lib/benchPipeline.js'
@@ -60,7 +60,7 @@ export const measurePipeline = async (context: ScenarioContext, input: string, n
       requestsPer10s: UNLIMITED_REQUESTS_PER_10S,
     })
     const started = Date.now()
-    const pipeline = attendancePipeline(config)
+    const pipeline = startBenchPipeline(config)
     let joinedAt: number | undefined
     const subscription = pipeline.events.subscribe((event) => {
       if (event.type === 'assigned') joinedAt ??= Date.now()

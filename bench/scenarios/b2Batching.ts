@@ -1,11 +1,12 @@
 import type { Producer } from 'kafkajs'
-import { attendancePipeline } from '../../src/streams/attendancePipeline.js'
+
 import { auditOutcomes } from '../../src/testing/outcomeAudit.js'
 import { startHubSpotSimulator } from '../../src/testing/simulator/index.js'
 import { waitFor } from '../lib/benchKafka.js'
 import {
   benchPipelineConfig,
   createBenchTopics,
+  startBenchPipeline,
   UNLIMITED_REQUESTS_PER_10S,
   UNLIMITED_SIMULATOR,
 } from '../lib/benchPipeline.js'
@@ -80,7 +81,7 @@ const runRate = async (
       { url: sim.url, token: sim.token, requestsPer10s: UNLIMITED_REQUESTS_PER_10S },
       { batching: { maxBatchSize: MAX_BATCH_SIZE, maxWaitMs: MAX_WAIT_MS } },
     )
-    const pipeline = attendancePipeline(config)
+    const pipeline = startBenchPipeline(config)
     await waitFor('the pipeline joined its group', () => pipeline.ready(), 60_000)
     const producer = context.kafka.client().producer()
     await producer.connect()

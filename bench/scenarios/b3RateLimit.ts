@@ -1,7 +1,6 @@
-import { attendancePipeline } from '../../src/streams/attendancePipeline.js'
 import { startHubSpotSimulator } from '../../src/testing/simulator/index.js'
 import { waitFor } from '../lib/benchKafka.js'
-import { benchPipelineConfig, createBenchTopics } from '../lib/benchPipeline.js'
+import { benchPipelineConfig, createBenchTopics, startBenchPipeline } from '../lib/benchPipeline.js'
 import type { Scenario, ScenarioResult } from '../lib/scenario.js'
 import { round } from '../lib/stats.js'
 import { zipfKeyMix, zipfRecordFactory } from '../lib/zipfAttendance.js'
@@ -40,7 +39,7 @@ export const b3RateLimit: Scenario = {
         { url: sim.url, token: sim.token, requestsPer10s: REQUESTS_PER_10S },
         { batching: { maxBatchSize: MAX_BATCH_SIZE } },
       )
-      const pipeline = attendancePipeline(config)
+      const pipeline = startBenchPipeline(config)
       await waitFor('the pipeline joined its group', () => pipeline.ready(), 60_000)
       const start = Date.now()
       let rateLimitedInFirstWindow = 0

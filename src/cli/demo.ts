@@ -124,6 +124,16 @@ export const runDemo = async (args: string[]): Promise<number> => {
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
 
+  let failure: { error: unknown } | undefined
+  const waitFor = async (condition: () => boolean, timeoutMs: number, what: string): Promise<void> => {
+    const deadline = Date.now() + timeoutMs
+    while (!condition()) {
+      if (failure !== undefined) throw failure.error
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+      await sleep(50)
+    }
+  }
+
   let broker: KafkaBroker | undefined
   let sim: HubSpotSimulator | undefined
   const members: AttendancePipeline[] = []
@@ -187,7 +197,22 @@ export const runDemo = async (args: string[]): Promise<number> => {
     )
 
     const config = demoConfig(broker.brokers, topics, `demo-group-${run}`, token, baseUrl)
-    for (let i = 0; i < flags.members; i++) members.push(attendancePipeline(config))
+    const logger = {
+      info: () => undefined,
+      // kafkajs's own warnings are mostly retries while the fresh broker settles: noise in a demo.
+      warn: (msg: string, fields?: object) => {
+        if (!msg.startsWith('kafkajs:')) say(`warning: ${msg} ${JSON.stringify(fields ?? {})}`)
+      },
+      error: (msg: string, fields?: object) => say(`error: ${msg} ${JSON.stringify(fields ?? {})}`),
+    }
+    for (let i = 0; i < flags.members; i++) {
+      const member = attendancePipeline(config, { logger })
+      // A member that fails ends the demo with its cause (every wait below checks), not with a time-out.
+      member.done.catch((error: unknown) => {
+        failure ??= { error }
+      })
+      members.push(member)
+    }
     // Produce only once every member owns its partitions: a rebalance mid-stream would make duplicates.
     await waitFor(
       () =>
@@ -284,14 +309,6 @@ const demoConfig = (
   })
   if (isLeft(resolved)) throw new Error(`demo config: ${resolved.left.join('; ')}`)
   return resolved.right
-}
-
-const waitFor = async (condition: () => boolean, timeoutMs: number, what: string): Promise<void> => {
-  const deadline = Date.now() + timeoutMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(50)
-  }
 }
 
 const sinkTotals = (members: readonly AttendancePipeline[]) => {

@@ -397,8 +397,9 @@ const kafkaLogCreator =
   () =>
   ({ level, log: entry }) => {
     const { message, timestamp: _timestamp, logger: _logger, ...fields } = entry
-    if (level === logLevel.ERROR) log.error(`kafkajs: ${message}`, fields)
-    else if (level === logLevel.WARN) log.warn(`kafkajs: ${message}`, fields)
+    // kafkajs logs at ERROR what it then retries (a coordinator still loading, a rebalance): warnings to us.
+    // A fault it gives up on reaches the pipeline as a crash or a failed send, and is logged as an error there.
+    if (level === logLevel.ERROR || level === logLevel.WARN) log.warn(`kafkajs: ${message}`, fields)
   }
 
 /** The kafkajs client settings of a pipeline config (SASL/TLS passed through). */

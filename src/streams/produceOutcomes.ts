@@ -14,6 +14,12 @@ export interface ProduceOutcomesOptions {
   readonly lingerMs?: number
   /** Outcomes per produce request at most. Default 5,000. */
   readonly maxMessages?: number
+  /**
+   * Bytes per produce request at most (keys, values and headers, plus an allowance per message). Default
+   * 900,000: under the broker's default `message.max.bytes` (1 MiB per partition's batch) even when every
+   * message of a request lands in one partition. A single larger message still goes alone.
+   */
+  readonly maxRequestBytes?: number
   readonly scheduler?: SchedulerLike
 }
 
@@ -30,7 +36,7 @@ export interface ProduceOutcomesOptions {
  * One request is in flight at a time, as an idempotent kafkajs producer requires (KIP-98's original rule; kafkajs
  * keeps it), so a retried request neither duplicates nor reorders what it writes. Throughput comes from
  * coalescing instead: whatever arrives while a request is in flight is sent together as soon as it is
- * acknowledged, up to `maxMessages`, the way Kafka's own producer fills its batches. When idle, a message waits at
+ * acknowledged, up to `maxMessages` and `maxRequestBytes`, the way Kafka's own producer fills its batches. When idle, a message waits at
  * most `lingerMs` for company. A send that fails after kafkajs's own retries errors the stream: an
  * infrastructure fault, after which nothing more is committed.
  */
@@ -40,6 +46,7 @@ export function produceOutcomes(
 ): OperatorFunction<OutcomeMessage, readonly OutcomeMessage[]> {
   const lingerMs = options.lingerMs ?? 5
   const maxMessages = options.maxMessages ?? 5_000
+  const maxRequestBytes = options.maxRequestBytes ?? 900_000
   const scheduler = options.scheduler ?? asyncScheduler
   return (outcomes) =>
     new Observable<readonly OutcomeMessage[]>((subscriber) => {
@@ -56,8 +63,9 @@ export function produceOutcomes(
           if (sourceDone) subscriber.complete()
           return
         }
-        const group = pending.length <= maxMessages ? pending : pending.slice(0, maxMessages)
-        pending = pending.length <= maxMessages ? [] : pending.slice(maxMessages)
+        const size = groupSize(pending, maxMessages, maxRequestBytes)
+        const group = size === pending.length ? pending : pending.slice(0, size)
+        pending = size === pending.length ? [] : pending.slice(size)
         sending = true
         producer.sendBatch({ topicMessages: byTopic(group), acks: -1 }).then(
           () => {
@@ -89,6 +97,26 @@ export function produceOutcomes(
         pending = []
       }
     })
+}
+
+// Kafka's per-record overhead (length, attributes, deltas, header counts) is well under this.
+const RECORD_OVERHEAD_BYTES = 70
+
+const messageBytes = (m: OutcomeMessage): number => {
+  let bytes = RECORD_OVERHEAD_BYTES + (m.key?.length ?? 0) + Buffer.byteLength(m.value)
+  for (const name in m.headers) bytes += name.length + Buffer.byteLength(m.headers[name] ?? '')
+  return bytes
+}
+
+/** How many of the first pending messages fit in one request (at least one). */
+const groupSize = (pending: readonly OutcomeMessage[], maxMessages: number, maxBytes: number): number => {
+  let bytes = 0
+  const limit = Math.min(pending.length, maxMessages)
+  for (let i = 0; i < limit; i++) {
+    bytes += messageBytes(pending[i] as OutcomeMessage)
+    if (bytes > maxBytes) return Math.max(1, i)
+  }
+  return limit
 }
 
 const byTopic = (group: readonly OutcomeMessage[]): TopicMessages[] => {

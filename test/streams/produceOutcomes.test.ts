@@ -99,6 +99,28 @@ describe('produceOutcomes', () => {
     expect(sizes).toEqual([3, 3, 3, 1])
   })
 
+  it('keeps each request under maxRequestBytes, and sends a message larger than that alone', async () => {
+    const { producer, sends } = fakeProducer()
+    const input = new Subject<OutcomeMessage>()
+    const sizes: number[] = []
+    // Each message is 70 (allowance) + 2 (key) + 8 (value) + 13 + 1 (header) = 94 bytes.
+    input
+      .pipe(produceOutcomes(producer, { lingerMs: 1, maxRequestBytes: 200 }))
+      .subscribe((g) => sizes.push(g.length))
+    input.next(message(0))
+    await tick(10) // the first goes alone, and is in flight while the rest arrive
+    for (let n = 1; n < 5; n++) input.next(message(n))
+    input.next({ ...message(5), value: 'x'.repeat(500) })
+    input.next(message(6))
+    input.complete()
+    for (let i = 0; i < 6; i++) {
+      sends[i]?.ack()
+      await tick(5)
+    }
+    expect(sizes).toEqual([1, 2, 2, 1, 1])
+    expect(sends).toHaveLength(5)
+  })
+
   it('errors the stream when a send fails, and emits nothing for that group', async () => {
     const { producer, sends } = fakeProducer()
     const input = new Subject<OutcomeMessage>()
