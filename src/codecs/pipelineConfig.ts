@@ -325,7 +325,7 @@ export const CONFIG_DEFAULTS = {
     maxValueBytes: 65_536,
     drainTimeoutMs: 30_000,
     shutdownTimeoutMs: 30_000,
-    commitIntervalMs: 5000,
+    commitIntervalMs: 1000,
   },
   decode: { notBefore: '2000-01-01T00:00:00Z', maxFutureMs: 86_400_000 },
   onConfigFault: 'stop',

@@ -64,7 +64,7 @@ describe('resolvePipelineConfig', () => {
         maxValueBytes: 65_536,
         drainTimeoutMs: 30_000,
         shutdownTimeoutMs: 30_000,
-        commitIntervalMs: 5000,
+        commitIntervalMs: 1000,
       },
       decode: { notBefore: 946_684_800_000, maxFutureMs: 86_400_000 },
       onConfigFault: 'stop',
