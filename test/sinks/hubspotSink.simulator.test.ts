@@ -274,3 +274,15 @@ describe('HubSpot sink on the simulator', () => {
     expect(maxInWindow(arrivals, 10_000)).toBeLessThanOrEqual(100)
   })
 })
+
+describe('a batch HubSpot answers with status CANCELED', () => {
+  it('is retried, never reported as recorded, and ends Failed (redrivable) when HubSpot keeps canceling', async () => {
+    const r = await rig({ batchStatus: 'CANCELED' })
+    const sink = sinkOn(r, { retry: { baseDelayMs: 10, maxDelayMs: 20, maxAttempts: 3 } })
+    const outcomes = await sink.send(scanBatch(100, 5))
+    expect(count(outcomes)).toEqual({ Recorded: 0, Rejected: 0, Failed: 5 })
+    expect(outcomes.every((o) => o._tag === 'Failed' && o.code === 'HUBSPOT_RETRIES_EXHAUSTED')).toBe(true)
+    expect(outcomes[0]?.attempts).toBe(3)
+    expect(r.sim.counters().requests).toBe(3)
+  })
+})

@@ -122,6 +122,22 @@ export const interpretResponse = (
         parsed.value,
       )
     const body = decoded.right
+    // Policy (the contract lists CANCELED without saying what it means): a canceled batch is taken as not
+    // written, so it is retried like a server error rather than reported as recorded. Writes are idempotent.
+    if (body.status === 'CANCELED')
+      return withCorrelation<CallFailure>(
+        {
+          _tag: 'failure',
+          kind: 'server',
+          retryable: true,
+          httpStatus: r.statusCode,
+          message: `HubSpot answered ${r.statusCode} with status CANCELED: the batch was not recorded`,
+          rateLimit,
+          body: parsed.value,
+          details: [],
+        },
+        headerCorrelation,
+      )
     const { acceptedIndices, rejected } = mapBatchOutcomes(inputs, body.results, body.errors ?? [])
     const success: CallResult = {
       _tag: 'success',
