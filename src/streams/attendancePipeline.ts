@@ -105,7 +105,7 @@ export function attendancePipeline(
   const events = new Subject<PipelineEvent>()
   const counters = newCounters()
   const tracker = new OffsetTracker()
-  const highWatermarks = new Map<string, bigint>()
+  const highWatermarks = new Map<string, { topic: string; partition: number; highWatermark: bigint }>()
 
   const clients: Record<string, HubSpotClient> = { ...options.hubspotClients }
   for (const [name, account] of Object.entries(config.hubspot.accounts)) {
@@ -212,7 +212,8 @@ export function attendancePipeline(
       events.next({ type: 'assigned', partitions, share })
     },
     onRebalancing: () => commitFinished('rebalance'),
-    onHighWatermark: (topic, partition, hw) => highWatermarks.set(`${partition}:${topic}`, BigInt(hw)),
+    onHighWatermark: (topic, partition, hw) =>
+      highWatermarks.set(`${partition}:${topic}`, { topic, partition, highWatermark: BigInt(hw) }),
     onPause: (paused) => {
       counters.paused = paused
       events.next({ type: paused ? 'paused' : 'resumed' })
@@ -368,10 +369,9 @@ export function attendancePipeline(
 
   const snapshotCounters = (): PipelineCounters => {
     let lag = 0n
-    for (const [key, hw] of highWatermarks) {
-      const [partition, ...rest] = key.split(':')
-      const safe = tracker.safeOffset(rest.join(':'), Number(partition))
-      if (safe !== undefined && hw > BigInt(safe)) lag += hw - BigInt(safe)
+    for (const { topic, partition, highWatermark } of highWatermarks.values()) {
+      const safe = tracker.safeOffset(topic, partition)
+      if (safe !== undefined && highWatermark > BigInt(safe)) lag += highWatermark - BigInt(safe)
     }
     return { ...counters, inFlight: tracker.inFlight, lag: Number(lag) }
   }

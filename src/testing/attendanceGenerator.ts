@@ -1,3 +1,4 @@
+import { contactIdentity } from '../codecs/attendanceRecord.js'
 import { seededRandom } from './simulator/prng.js'
 
 /** The same seedable PRNG the simulator uses (mulberry32): the same seed gives the same stream everywhere. */
@@ -144,8 +145,7 @@ export const expectedParticipations = (
   const byKey = new Map<string, ExpectedParticipation>()
   for (const { expected } of records) {
     if (expected === undefined) continue
-    const contact =
-      'vid' in expected.contact ? `vid:${expected.contact.vid}` : `email:${expected.contact.email}`
+    const contact = contactIdentity(expected.contact)
     const key = `${expected.eventId}|${contact}`
     const previous = byKey.get(key)
     if (previous === undefined || expected.interactionDateTime > previous.interactionDateTime) {

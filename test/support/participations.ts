@@ -1,4 +1,6 @@
+import { contactIdentity } from '../../src/codecs/attendanceRecord.js'
 import type { ResultRecord } from '../../src/codecs/outcomeRecords.js'
+import type { GeneratedRecord } from '../../src/testing/attendanceGenerator.js'
 import type { OutcomeAudit } from '../../src/testing/outcomeAudit.js'
 import type { HubSpotSimulator } from '../../src/testing/simulator/index.js'
 
@@ -17,7 +19,7 @@ export const impliedParticipations = (audit: OutcomeAudit): Map<string, Particip
   for (const { kind, record } of audit.entries) {
     if (kind !== 'result') continue
     const r = record as unknown as ResultRecord
-    const contact = 'vid' in r.contact ? `vid:${r.contact.vid}` : `email:${r.contact.email}`
+    const contact = contactIdentity(r.contact)
     const key = `${r.batch.id}|${'eventId' in r ? r.eventId : r.eventObjectId}|${contact}`
     const previous = sent.get(key)
     if (previous === undefined || r.interactionDateTime < previous.interactionDateTime) {
@@ -45,7 +47,9 @@ export const simulatorParticipations = (
       .participations()
       .filter((p) => !ignoreEvents.includes(p.eventKey))
       .map((p) => {
-        const contact = p.contact.email === undefined ? `vid:${p.contact.vid}` : `email:${p.contact.email}`
+        const contact = contactIdentity(
+          p.contact.email === undefined ? { vid: p.contact.vid } : { email: p.contact.email },
+        )
         return [`${p.eventKey}|${contact}`, { state: p.state, interactionDateTime: p.interactionDateTime }]
       }),
   )
@@ -59,21 +63,12 @@ export const simulatorParticipations = (
 export const participationProblems = (
   actual: ReadonlyMap<string, ParticipationState>,
   implied: ReadonlyMap<string, ParticipationState>,
-  inputs: Iterable<{
-    expected?: {
-      eventId: string
-      contact: { vid: number } | { email: string }
-      state: string
-      interactionDateTime: number
-    }
-  }>,
+  inputs: Iterable<GeneratedRecord>,
 ): string[] => {
   const candidates = new Map<string, Set<string>>()
   for (const { expected } of inputs) {
     if (expected === undefined) continue
-    const contact =
-      'vid' in expected.contact ? `vid:${expected.contact.vid}` : `email:${expected.contact.email}`
-    const key = `${expected.eventId}|${contact}`
+    const key = `${expected.eventId}|${contactIdentity(expected.contact)}`
     let set = candidates.get(key)
     if (set === undefined) {
       set = new Set()
