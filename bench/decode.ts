@@ -2,20 +2,19 @@
  * Records/s through decode + normalize (`decodeRecord`), for valid input and for a mix of valid and bad.
  * Printed, not asserted. Run: `npx tsx bench/decode.ts`
  */
-import type { KafkaRecord } from '../src/codecs/attendanceRecord.js'
+import { type SourceRecord, sourceRecordOf } from '../src/member/sourceRecord.js'
 import { decodeRecord } from '../src/streams/decodeRecords.js'
 
 const N = 200_000
 const now = Date.now()
 
-const record = (i: number, value: string | Buffer | null): KafkaRecord => ({
-  topic: 'scans',
-  partition: i % 12,
-  offset: String(i),
-  timestamp: String(now),
-  key: Buffer.from(`scn-${i}`),
-  value: typeof value === 'string' ? Buffer.from(value) : value,
-})
+const record = (i: number, value: string | Buffer | null): SourceRecord =>
+  sourceRecordOf('scans', i % 12, {
+    offset: String(i),
+    timestamp: String(now),
+    key: Buffer.from(`scn-${i}`),
+    value: typeof value === 'string' ? Buffer.from(value) : value,
+  })
 
 const scan = (i: number) =>
   JSON.stringify({
@@ -55,7 +54,7 @@ const mixed = Array.from({ length: N }, (_, i) =>
   i % 10 < 7 ? record(i, i % 2 === 0 ? scan(i) : checkin(i)) : record(i, bad[i % bad.length]!(i)),
 )
 
-const run = (label: string, records: readonly KafkaRecord[]) => {
+const run = (label: string, records: readonly SourceRecord[]) => {
   for (let i = 0; i < 20_000; i++) decodeRecord(records[i % records.length]!) // warm-up
   let decoded = 0
   const started = process.hrtime.bigint()

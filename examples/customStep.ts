@@ -31,9 +31,10 @@ import {
   decodeRecords,
   isDecoded,
   isDecodeFailed,
-  type KafkaRecord,
   type PipelineOutcome,
+  type SourceRecord,
   sinkToHubSpot,
+  sourceRecordOf,
 } from '../src/index.js'
 // in your project: import { generateAttendance } from 'attendance-stream/testing'
 import { generateAttendance } from '../src/testing/index.js'
@@ -93,14 +94,14 @@ export async function main(options: CustomStepOptions): Promise<CustomStepSummar
         .map((vid) => [`c${vid}@example.com`, vid] as const),
     ),
   )
-  const kafkaRecords: KafkaRecord[] = generated.map((record, offset) => ({
-    topic: 'badge-scans',
-    partition: 0,
-    offset: String(offset),
-    timestamp: String(Date.now()),
-    key: Buffer.from(record.key),
-    value: record.value === null ? null : Buffer.from(record.value),
-  }))
+  const kafkaRecords: SourceRecord[] = generated.map((record, offset) =>
+    sourceRecordOf('badge-scans', 0, {
+      offset: String(offset),
+      timestamp: String(Date.now()),
+      key: Buffer.from(record.key),
+      value: record.value === null ? null : Buffer.from(record.value),
+    }),
+  )
 
   const client = createHubSpotClient({ baseUrl: options.hubspot.baseUrl, token: options.hubspot.token })
   const sink = createHubSpotSink({ client, requestsPer10s: 90 })

@@ -32,6 +32,10 @@ export const ERROR_CODES = [
   // infrastructure and configuration
   'INVALID_CONFIG',
   'KAFKA_UNAVAILABLE',
+  // an input or output topic the member needs does not exist
+  'KAFKA_TOPIC_MISSING',
+  // a programming fault: a flow that emitted a second outcome for a record, or something that is no outcome
+  'INTERNAL',
   'BROKER_START_FAILED',
   'SHUTDOWN_TIMEOUT',
 ] as const

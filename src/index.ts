@@ -27,6 +27,47 @@ export {
 } from './codecs/pipelineConfig.js'
 export { parseIsoTimestamp, Timestamp } from './codecs/primitives.js'
 export * from './errors.js'
+export { type KafkaJsPortOptions, kafkaJsPort } from './member/kafkaJsPort.js'
+// The member: a consumer-group member that runs any flow (Kafka in, one outcome per record out, safe commits).
+export type {
+  AdminPort,
+  ConsumerListener,
+  GroupConsumerPort,
+  KafkaPort,
+  OutcomeProducerPort,
+  ProducedMessage,
+} from './member/kafkaPort.js'
+export type { MemberCounters, MemberEvent } from './member/memberEvents.js'
+export type { TopicPartition, TopicPartitionOffset } from './member/offsetLedger.js'
+export {
+  type ErrorOutcome,
+  failure,
+  isOutcome,
+  type Outcome,
+  type Result,
+  result,
+  type Skipped,
+  skipped,
+} from './member/outcome.js'
+export { type OutcomeMessage, type OutcomeTopics, outcomeMessage } from './member/outcomeMessage.js'
+export {
+  type Member,
+  type MemberLimits,
+  type MemberLogger,
+  type MemberOptions,
+  runMember,
+  type StopOptions,
+} from './member/runMember.js'
+export {
+  type FetchedRecord,
+  isLive,
+  keyBytes,
+  keyText,
+  type Lease,
+  OPEN_LEASE,
+  type SourceRecord,
+  sourceRecordOf,
+} from './member/sourceRecord.js'
 // HubSpot: the typed client and the sink stage (they know nothing of Kafka).
 export { type BackoffOptions, backoffDelay } from './sinks/backoff.js'
 export {
@@ -51,6 +92,14 @@ export {
 export * from './sinks/rollingWindowBudget.js'
 export * from './sinks/sinkMetrics.js'
 export * from './sinks/sinkOutcome.js'
+export {
+  type AttendanceFlowOptions,
+  type AttendanceFlowSteps,
+  type AttendanceOutcome,
+  type AttendanceStep,
+  attendanceFlow,
+  filterRecords,
+} from './streams/attendanceFlow.js'
 // Streams: RxJS operators and the Kafka ends of the pipeline.
 export * from './streams/attendancePipeline.js'
 export * from './streams/batchAttendance.js'
@@ -62,11 +111,12 @@ export {
   type DecodeOptions,
   decodeRecord,
   decodeRecords,
-  sourceCoordinates,
 } from './streams/decodeRecords.js'
-export * from './streams/kafkaSource.js'
-export * from './streams/offsetTracker.js'
-export * from './streams/outcomeMessages.js'
+export {
+  attendanceOutcome,
+  type PipelineOutcome,
+  resultRecordOf,
+  sinkErrorRecordOf,
+} from './streams/outcomeMessages.js'
 export type { PipelineCounters } from './streams/pipelineMetrics.js'
-export * from './streams/produceOutcomes.js'
 export * from './streams/sinkToHubSpot.js'

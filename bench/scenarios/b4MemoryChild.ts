@@ -33,6 +33,7 @@ const record = (i: number): AttendanceRecord => ({
     offset: String(i),
     timestamp: '1764407643120',
     key: `scn-${i}`,
+    value: null,
   },
 })
 

@@ -1,21 +1,11 @@
 import * as t from 'io-ts'
+import type { SourceRecord } from '../member/sourceRecord.js'
 
 /**
  * The normalized attendance record every stage after decoding works on, and the raw Kafka record
  * decoding starts from. These types are shared by all stages, so they live here, in one place:
  * the codecs are the single source of truth (`t.TypeOf<…>`), no hand-written interface can drift.
  */
-
-/** A raw record as it comes off Kafka, before anything is decoded. Offsets and timestamps are strings: int64. */
-export interface KafkaRecord {
-  readonly topic: string
-  readonly partition: number
-  readonly offset: string
-  readonly timestamp: string
-  readonly key: Buffer | null
-  readonly value: Buffer | null
-  readonly headers?: Readonly<Record<string, Buffer | string | undefined>>
-}
 
 /**
  * Where a record came from. `key` is the Kafka key as UTF-8 text, or base64 when `keyEncoding` says so
@@ -32,6 +22,30 @@ export const SourceCoordinates = t.intersection([
   t.partial({ keyEncoding: t.literal('base64') }),
 ])
 export type SourceCoordinates = t.TypeOf<typeof SourceCoordinates>
+
+const isSourceRecord = (u: unknown): u is SourceRecord =>
+  SourceCoordinates.is(u) && 'value' in u && (u.value === null || Buffer.isBuffer(u.value))
+
+/**
+ * The input record an attendance record was decoded from, carried through the flow as it came from the member
+ * (coordinates, original value, lease): the outcome of each record is a pure function of what it carries.
+ */
+export const SourceRecordCodec = new t.Type<SourceRecord, SourceRecord, unknown>(
+  'SourceRecord',
+  isSourceRecord,
+  (u, c) => (isSourceRecord(u) ? t.success(u) : t.failure(u, c)),
+  t.identity,
+)
+
+/** The wire coordinates of a source record: what result and error records say in their `source`. */
+export const coordinatesOf = (source: SourceRecord): SourceCoordinates => ({
+  topic: source.topic,
+  partition: source.partition,
+  offset: source.offset,
+  timestamp: source.timestamp,
+  key: source.key,
+  ...(source.keyEncoding === undefined ? {} : { keyEncoding: source.keyEncoding }),
+})
 
 /** HubSpot's subscriber states: `register`, `attend` or `cancel` (the `{state}` path segment). */
 export const SubscriberState = t.keyof({ register: null, attend: null, cancel: null })
@@ -72,7 +86,7 @@ export const AttendanceRecord = t.type({
   contactProperties: StringMap,
   /** `badge.scanned` or `attendee.checkin`, and its scanId / checkinId. */
   origin: t.type({ type: t.keyof({ 'badge.scanned': null, 'attendee.checkin': null }), id: t.string }),
-  source: SourceCoordinates,
+  source: SourceRecordCodec,
 })
 /** One decoded badge scan or check-in, with the Kafka coordinates it came from. */
 export type AttendanceRecord = t.TypeOf<typeof AttendanceRecord>

@@ -1,5 +1,6 @@
 import { DECODE_ERROR_CODES } from '../errors.js'
-import type { AttendanceRecord, SourceCoordinates } from './attendanceRecord.js'
+import type { SourceRecord } from '../member/sourceRecord.js'
+import type { AttendanceRecord } from './attendanceRecord.js'
 
 /**
  * What the decode stage makes of one Kafka record: an attendance record, or a failure that keeps
@@ -27,7 +28,8 @@ export interface Decoded {
 /** A record that could not be decoded, with everything its error record needs. */
 export interface DecodeFailed {
   readonly _tag: 'DecodeFailed'
-  readonly source: SourceCoordinates
+  /** The input record, as the member handed it over. */
+  readonly source: SourceRecord
   readonly code: DecodeErrorCode
   /** One line, for people: what is wrong, with the first problem. */
   readonly message: string

@@ -1,11 +1,6 @@
 import * as t from 'io-ts'
-import type {
-  AttendanceRecord,
-  ContactKey,
-  EventRef,
-  SourceCoordinates,
-  StringMap,
-} from './attendanceRecord.js'
+import type { SourceRecord } from '../member/sourceRecord.js'
+import type { AttendanceRecord, ContactKey, EventRef, StringMap } from './attendanceRecord.js'
 import { boundedString, DigitString, EmailAddress, Timestamp, Vid } from './primitives.js'
 
 /**
@@ -284,7 +279,7 @@ const contactProperties = (contact: VidContact | EmailContact): StringMap =>
  */
 export const toAttendanceRecord = (
   event: InputEvent,
-  source: SourceCoordinates,
+  source: SourceRecord,
   account: string,
 ): AttendanceRecord => {
   const at = interactionTime(event)

@@ -1,5 +1,5 @@
 import * as t from 'io-ts'
-import { SourceCoordinates, SubscriberState } from './attendanceRecord.js'
+import { coordinatesOf, SourceCoordinates, SubscriberState } from './attendanceRecord.js'
 import type { DecodeFailed } from './decodeResult.js'
 import { NonNegativeInteger, OneLineString, Vid } from './primitives.js'
 
@@ -92,7 +92,7 @@ export type ErrorRecord = t.TypeOf<typeof ErrorRecord>
 /** The error record of a record the decode stage refused: never retryable, no HubSpot attempt made. */
 export const errorRecordFromDecodeFailure = (failure: DecodeFailed): ErrorRecord => ({
   schema: ERROR_SCHEMA,
-  source: failure.source,
+  source: coordinatesOf(failure.source),
   stage: 'decode',
   code: failure.code,
   retryable: false,

@@ -1,7 +1,6 @@
 import { isUtf8 } from 'node:buffer'
 import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs'
 import { map } from 'rxjs/operators'
-import type { KafkaRecord, SourceCoordinates } from '../codecs/attendanceRecord.js'
 import { reportErrors } from '../codecs/decodeReporter.js'
 import type { DecodeErrorCode, DecodeFailed, DecodeResult, Payload } from '../codecs/decodeResult.js'
 import {
@@ -15,6 +14,7 @@ import {
 } from '../codecs/inputEvents.js'
 import { toOneLine } from '../codecs/primitives.js'
 import { AttendanceStreamError } from '../errors.js'
+import type { SourceRecord } from '../member/sourceRecord.js'
 import { payloadOf, truncatedPayloadOf } from './decode/payload.js'
 
 export type { Decoded, DecodeErrorCode, DecodeFailed, DecodeResult, Payload } from '../codecs/decodeResult.js'
@@ -74,19 +74,6 @@ const checkOptions = (options: ResolvedOptions): ResolvedOptions => {
   return options
 }
 
-/** Where a record came from; a key that is not valid UTF-8 is carried as base64, marked by `keyEncoding`. */
-export function sourceCoordinates(record: KafkaRecord): SourceCoordinates {
-  const base = {
-    topic: record.topic,
-    partition: record.partition,
-    offset: record.offset,
-    timestamp: record.timestamp,
-  }
-  if (record.key === null) return { ...base, key: null }
-  if (isUtf8(record.key)) return { ...base, key: record.key.toString('utf8') }
-  return { ...base, key: record.key.toString('base64'), keyEncoding: 'base64' }
-}
-
 const EXPECTED_TYPES = INPUT_EVENT_TYPES.map((type) => JSON.stringify(type)).join(' or ')
 
 const describeJson = (u: unknown): string => {
@@ -113,8 +100,8 @@ const outOfRange = (event: InputEvent, options: ResolvedOptions): string | undef
   return undefined
 }
 
-const decodeWith = (record: KafkaRecord, options: ResolvedOptions): DecodeResult => {
-  const source = sourceCoordinates(record)
+const decodeWith = (record: SourceRecord, options: ResolvedOptions): DecodeResult => {
+  const source = record
   const fail = (
     code: DecodeErrorCode,
     message: string,
@@ -183,10 +170,10 @@ const decodeWith = (record: KafkaRecord, options: ResolvedOptions): DecodeResult
 }
 
 /**
- * Decodes one Kafka record into an AttendanceRecord, or says precisely why it cannot be one.
+ * Decodes one source record (as a member hands it over) into an AttendanceRecord, or says precisely why it cannot be one.
  * Pure apart from reading `scheduler.now()`; never throws on any input bytes.
  */
-export function decodeRecord(record: KafkaRecord, options: DecodeOptions = {}): DecodeResult {
+export function decodeRecord(record: SourceRecord, options: DecodeOptions = {}): DecodeResult {
   return decodeWith(record, resolve(options))
 }
 
@@ -203,7 +190,7 @@ export function decodeRecord(record: KafkaRecord, options: DecodeOptions = {}): 
  * @example
  * consumerRecords$.pipe(decodeRecords({ maxValueBytes: 32_768, account: 'eu' }))
  */
-export function decodeRecords(options: DecodeOptions = {}): OperatorFunction<KafkaRecord, DecodeResult> {
+export function decodeRecords(options: DecodeOptions = {}): OperatorFunction<SourceRecord, DecodeResult> {
   const resolved = checkOptions(resolve(options))
   return map((record) => decodeWith(record, resolved))
 }

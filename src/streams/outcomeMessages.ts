@@ -1,4 +1,4 @@
-import type { SourceCoordinates } from '../codecs/attendanceRecord.js'
+import { coordinatesOf } from '../codecs/attendanceRecord.js'
 import type { DecodeFailed, Payload } from '../codecs/decodeResult.js'
 import {
   ERROR_SCHEMA,
@@ -7,83 +7,33 @@ import {
   RESULT_SCHEMA,
   type ResultRecord,
 } from '../codecs/outcomeRecords.js'
+import { failure, type Outcome, result } from '../member/outcome.js'
 import type { SinkOutcome } from '../sinks/sinkOutcome.js'
 import { payloadOf } from './decode/payload.js'
 
 /**
- * The last step before Kafka: every input record's outcome — a decode failure or a sink outcome — becomes one
- * message for the results or errors topic, exactly as records.md §3 says: keyed by the input record's key,
- * with `source-topic`, `source-partition`, `source-offset` headers (and `error-code` on errors).
+ * The last step of the attendance flow: every input record's outcome — a decode failure or a sink outcome —
+ * becomes the member's {@link Outcome}: a result record for `Recorded`, an error record otherwise, exactly as
+ * records.md §3 says. Pure: the record carries its coordinates and original value.
  */
 
-/** What the pipeline ends with for one input record. */
+/** What the attendance flow ends with for one input record, before it becomes an {@link Outcome}. */
 export type PipelineOutcome = DecodeFailed | SinkOutcome
 
-/** Where outcomes go: the results and errors topics (they may be the same). */
-export interface OutcomeTopics {
-  readonly results: string
-  readonly errors: string
-}
-
-/** One outcome as a Kafka message, with the input it is the outcome of. */
-export interface OutcomeMessage {
-  readonly topic: string
-  readonly key: Buffer | null
-  readonly value: string
-  readonly headers: Readonly<Record<string, string>>
-  /** The input record this message is the outcome of (not sent; used to complete its offset). */
-  readonly source: SourceCoordinates
-  readonly kind: 'result' | 'error'
-  /** The error code, for errors. */
-  readonly code?: string
-}
-
-/**
- * The outcome message of one input record: a result record for `Recorded`, an error record otherwise.
- *
- * @param originalValue the input record's value bytes, for the error record's `payload` (a sink outcome only
- *   carries the decoded record, and the contract wants the original value untouched).
- */
-export const outcomeMessage = (
-  outcome: PipelineOutcome,
-  topics: OutcomeTopics,
-  originalValue: (source: SourceCoordinates) => Buffer | null | undefined,
-): OutcomeMessage => {
-  if (outcome._tag === 'Recorded') {
-    return message(topics.results, outcome.record.source, resultRecordOf(outcome))
-  }
-  const record =
-    outcome._tag === 'DecodeFailed'
-      ? errorRecordFromDecodeFailure(outcome)
-      : sinkErrorRecordOf(outcome, payloadOrEmpty(originalValue(outcome.record.source)))
-  return message(topics.errors, record.source, record)
-}
-
-const message = (
-  topic: string,
-  source: SourceCoordinates,
-  record: ResultRecord | ErrorRecord,
-): OutcomeMessage => {
-  const isError = record.schema === ERROR_SCHEMA
-  return {
-    topic,
-    key: keyBytes(source),
-    value: JSON.stringify(record),
-    headers: {
-      'source-topic': source.topic,
-      'source-partition': String(source.partition),
-      'source-offset': source.offset,
-      ...(isError ? { 'error-code': record.code } : {}),
-    },
-    source,
-    kind: isError ? 'error' : 'result',
-    ...(isError ? { code: record.code } : {}),
+/** The member outcome of one input record: a result record for `Recorded`, an error record otherwise. */
+export const attendanceOutcome = (outcome: PipelineOutcome): Outcome<ResultRecord, ErrorRecord> => {
+  switch (outcome._tag) {
+    case 'Recorded':
+      return result(outcome.record.source, resultRecordOf(outcome))
+    case 'DecodeFailed':
+      return failure(outcome.source, errorRecordFromDecodeFailure(outcome))
+    default:
+      return failure(
+        outcome.record.source,
+        sinkErrorRecordOf(outcome, payloadOrEmpty(outcome.record.source.value)),
+      )
   }
 }
-
-/** The input record's key bytes, restored from its coordinates (UTF-8 text, or base64 for binary keys). */
-export const keyBytes = (source: SourceCoordinates): Buffer | null =>
-  source.key === null ? null : Buffer.from(source.key, source.keyEncoding === 'base64' ? 'base64' : 'utf8')
 
 const iso = (epochMs: number): string => new Date(epochMs).toISOString()
 
@@ -101,7 +51,7 @@ export const resultRecordOf = (outcome: Extract<SinkOutcome, { _tag: 'Recorded' 
         }
   return {
     schema: RESULT_SCHEMA,
-    source: record.source,
+    source: coordinatesOf(record.source),
     ...event,
     subscriberState: record.subscriberState,
     contact: 'vid' in record.contact ? { vid: record.contact.vid } : { email: record.contact.email },
@@ -132,7 +82,7 @@ export const sinkErrorRecordOf = (
   }
   return {
     schema: ERROR_SCHEMA,
-    source: outcome.record.source,
+    source: coordinatesOf(outcome.record.source),
     stage: 'sink',
     code: outcome.code,
     // Failed: a later redrive may succeed (retries ran out, the daily allowance was spent); Rejected: it won't.
@@ -147,5 +97,5 @@ export const sinkErrorRecordOf = (
 
 const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, ' ').trim()
 
-const payloadOrEmpty = (value: Buffer | null | undefined): Payload =>
-  value === null || value === undefined ? { encoding: 'utf8', data: '' } : payloadOf(value)
+const payloadOrEmpty = (value: Buffer | null): Payload =>
+  value === null ? { encoding: 'utf8', data: '' } : payloadOf(value)

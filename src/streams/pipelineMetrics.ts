@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from 'prom-client'
+import { type MemberCounters, newMemberCounters } from '../member/memberEvents.js'
 import type { SinkMetrics } from '../sinks/sinkMetrics.js'
 
 /**
@@ -7,36 +8,16 @@ import type { SinkMetrics } from '../sinks/sinkMetrics.js'
  * metrics, read at scrape time, so there is one source of truth for each figure.
  */
 
-export interface PipelineCounters {
-  recordsIn: number
-  results: number
-  errors: number
-  errorsByCode: Record<string, number>
+/** A member's counters plus the attendance flow's batching counters. */
+export interface PipelineCounters extends MemberCounters {
   batches: number
   inputsInBatches: number
-  commits: number
-  /** Outcomes of work fetched before a rebalance, dropped after `drainTimeoutMs` (the new owner redoes it). */
-  abandoned: number
-  inFlight: number
-  paused: boolean
-  assignedPartitions: number
-  /** Sum over assigned partitions of (high watermark − next offset to fetch). */
-  lag: number
 }
 
 export const newCounters = (): PipelineCounters => ({
-  recordsIn: 0,
-  results: 0,
-  errors: 0,
-  errorsByCode: {},
+  ...newMemberCounters(),
   batches: 0,
   inputsInBatches: 0,
-  commits: 0,
-  abandoned: 0,
-  inFlight: 0,
-  paused: false,
-  assignedPartitions: 0,
-  lag: 0,
 })
 
 /** Registers the pipeline's metrics on `registry`; the values are read from `counters` and `sink` on scrape. */
@@ -76,6 +57,42 @@ export const registerPipelineMetrics = (
       for (const [code, n] of Object.entries(c.errorsByCode)) this.inc({ kind: 'error', code }, n)
     },
   })
+  const counter = (name: string, help: string, read: (c: PipelineCounters) => number) =>
+    new Counter({
+      name,
+      help,
+      registers,
+      collect() {
+        this.reset()
+        this.inc(read(counters()))
+      },
+    })
+  counter(
+    'attendance_records_skipped_total',
+    'Records a step of the flow skipped (nothing written)',
+    (c) => c.skipped,
+  )
+  counter(
+    'attendance_records_refetched_skipped_total',
+    'Records refetched after a rebalance that were already in flight or done here, turned away',
+    (c) => c.refetchedSkipped,
+  )
+  counter(
+    'attendance_records_abandoned_total',
+    'Unfinished records of partitions revoked in a rebalance, given up (their new owner redoes them)',
+    (c) => c.abandoned,
+  )
+  counter('attendance_commits_total', 'Offset commits that Kafka accepted', (c) => c.commits)
+  counter(
+    'attendance_commit_failures_total',
+    'Offset commits that failed (offered again later)',
+    (c) => c.commitFailures,
+  )
+  counter(
+    'attendance_produce_retries_total',
+    'Produce requests of outcome records sent again after a failure',
+    (c) => c.produceRetries,
+  )
   new Counter({
     name: 'attendance_batches_total',
     help: 'Batches handed to the HubSpot sink',
@@ -94,6 +111,11 @@ export const registerPipelineMetrics = (
     c.paused ? 1 : 0,
   )
   gauge('attendance_partitions_assigned', 'Input partitions this member owns', (c) => c.assignedPartitions)
+  gauge(
+    'attendance_partitions_stalled',
+    'Owned partitions whose safe offset has not moved for the stall-warning time while records are unfinished',
+    (c) => c.stalledPartitions,
+  )
   gauge('attendance_consumer_lag', 'Records in owned partitions not yet fetched', (c) => c.lag)
 
   const perAccount = (

@@ -1,6 +1,7 @@
-import { mergeMap, Observable, type OperatorFunction } from 'rxjs'
+import { EMPTY, mergeMap, Observable, type OperatorFunction } from 'rxjs'
 import type { AttendanceBatch } from '../codecs/attendanceBatch.js'
 import { AttendanceStreamError } from '../errors.js'
+import { isLive } from '../member/sourceRecord.js'
 import type { HubSpotSink } from '../sinks/hubspotSink.js'
 import type { SinkOutcome } from '../sinks/sinkOutcome.js'
 
@@ -22,7 +23,8 @@ export interface SinkToHubSpotOptions {
  * outcomes:  -----#                    (HUBSPOT_UNAUTHENTICATED: the stage stops, nothing is committed)
  * ```
  *
- * `Rejected` and `Failed` are data for the error topic; only infrastructure faults (401/403 with
+ * A batch none of whose records is live any more (their partitions were revoked while it queued) is dropped
+ * unsent, with no outcomes. `Rejected` and `Failed` are data for the error topic; only infrastructure faults (401/403 with
  * `onConfigFault: 'stop'`, a closed sink, a batch with a record that has no input) error the stream.
  * At most `concurrency` batches are with the sink at once, so upstream buffering stays bounded; the sink itself
  * caps requests per account. Unsubscribing cancels the batches in progress (their waits and requests abort),
@@ -30,10 +32,7 @@ export interface SinkToHubSpotOptions {
  *
  * @example
  * import { from } from 'rxjs'
- * import type { AttendanceBatch } from '../codecs/attendanceBatch.js'
- * import { createHubSpotClient } from '../sinks/hubspot/client.js'
- * import { createHubSpotSink } from '../sinks/hubspotSink.js'
- * import { sinkToHubSpot } from './sinkToHubSpot.js'
+ * import { type AttendanceBatch, createHubSpotClient, createHubSpotSink, sinkToHubSpot } from 'attendance-stream'
  *
  * declare const batches: AttendanceBatch[]
  * const sink = createHubSpotSink({ client: createHubSpotClient({ token: process.env.HUBSPOT_TOKEN ?? '' }) })
@@ -56,20 +55,25 @@ export function sinkToHubSpot(
     )
   }
   const sendOne = (batch: AttendanceBatch): Observable<SinkOutcome> =>
-    new Observable<SinkOutcome>((subscriber) => {
-      const controller = new AbortController()
-      sink.send(batch, { signal: controller.signal }).then(
-        (outcomes) => {
-          for (const outcome of outcomes) {
-            if (subscriber.closed) return
-            subscriber.next(outcome)
-          }
-          subscriber.complete()
-        },
-        (error: unknown) => subscriber.error(error),
-      )
-      // An unsubscribe mid-batch aborts its waits and request; the late rejection lands on a closed subscriber.
-      return () => controller.abort(new AttendanceStreamError('SINK_CLOSED', 'the batch was unsubscribed'))
-    })
+    // A batch whose every record's partition was given away while it queued is moot: its new owner redoes
+    // the records and the member would drop their outcomes, so it costs no budget.
+    !batch.records.some((record) => isLive(record.source))
+      ? EMPTY
+      : new Observable<SinkOutcome>((subscriber) => {
+          const controller = new AbortController()
+          sink.send(batch, { signal: controller.signal }).then(
+            (outcomes) => {
+              for (const outcome of outcomes) {
+                if (subscriber.closed) return
+                subscriber.next(outcome)
+              }
+              subscriber.complete()
+            },
+            (error: unknown) => subscriber.error(error),
+          )
+          // An unsubscribe mid-batch aborts its waits and request; the late rejection lands on a closed subscriber.
+          return () =>
+            controller.abort(new AttendanceStreamError('SINK_CLOSED', 'the batch was unsubscribed'))
+        })
   return (source) => source.pipe(mergeMap(sendOne, concurrency))
 }

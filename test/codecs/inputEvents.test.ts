@@ -11,7 +11,7 @@ import {
 } from '../../src/codecs/inputEvents.js'
 import { validEvent } from '../fixtures/decode/arbitraries.js'
 
-const source = { topic: 'scans', partition: 0, offset: '9', timestamp: '1', key: null }
+const source = { topic: 'scans', partition: 0, offset: '9', timestamp: '1', key: null, value: null }
 
 describe('input event codecs', () => {
   it('decode every valid event, and toAttendanceRecord gives the record records.md describes', () => {

@@ -15,7 +15,7 @@ export const scan = (vid: number, offset: number, account = 'default'): Attendan
   properties: { joinedAt: String(1_764_407_643_120 + offset) },
   contactProperties: {},
   origin: { type: 'badge.scanned', id: `scn-${offset}` },
-  source: { topic: 'scans', partition: 0, offset: String(offset), timestamp: '0', key: null },
+  source: { topic: 'scans', partition: 0, offset: String(offset), timestamp: '0', key: null, value: null },
 })
 
 let seq = 0

@@ -30,7 +30,14 @@ const recordAt = (i: number): AttendanceRecord => ({
   properties: { joinedAt: String(1_764_407_643_120 + i) },
   contactProperties: {},
   origin: { type: 'badge.scanned', id: `scn-${i}` },
-  source: { topic: 'scans', partition: i % 12, offset: String(i), timestamp: '1764407643120', key: null },
+  source: {
+    topic: 'scans',
+    partition: i % 12,
+    offset: String(i),
+    timestamp: '1764407643120',
+    key: null,
+    value: null,
+  },
 })
 
 describe('batchAttendance memory', () => {

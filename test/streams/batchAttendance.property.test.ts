@@ -65,7 +65,7 @@ const recordArb: fc.Arbitrary<AttendanceRecord> = fc
       properties,
       contactProperties: (g.firstname === undefined ? {} : { firstname: g.firstname }) as StringMap,
       origin: { type: 'badge.scanned' as const, id: 'scn' },
-      source: { topic: 'scans', partition: 0, offset: '0', timestamp: '0', key: null },
+      source: { topic: 'scans', partition: 0, offset: '0', timestamp: '0', key: null, value: null },
     }
   })
 

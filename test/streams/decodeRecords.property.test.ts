@@ -3,12 +3,7 @@ import { from, lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { AttendanceRecord } from '../../src/codecs/attendanceRecord.js'
 import { ErrorRecord, errorRecordFromDecodeFailure } from '../../src/codecs/outcomeRecords.js'
-import {
-  DECODE_ERROR_CODES,
-  decodeRecord,
-  decodeRecords,
-  sourceCoordinates,
-} from '../../src/streams/decodeRecords.js'
+import { DECODE_ERROR_CODES, decodeRecord, decodeRecords } from '../../src/streams/decodeRecords.js'
 import { validEvent } from '../fixtures/decode/arbitraries.js'
 import { fixedClock, kafkaRecord } from '../fixtures/decode/helpers.js'
 
@@ -31,7 +26,7 @@ describe('decodeRecord properties', () => {
         const result = decodeRecord(record, options)
         expect(result).toEqual({
           _tag: 'Decoded',
-          record: event.expected(sourceCoordinates(record), 'acct-eu'),
+          record: event.expected(record, 'acct-eu'),
         })
         if (result._tag === 'Decoded') expect(AttendanceRecord.is(result.record)).toBe(true)
       }),
@@ -58,7 +53,7 @@ describe('decodeRecord properties', () => {
         const record = kafkaRecord(text)
         expect(decodeRecord(record, options)).toEqual({
           _tag: 'Decoded',
-          record: event.expected(sourceCoordinates(record), 'acct-eu'),
+          record: event.expected(record, 'acct-eu'),
         })
       }),
       { numRuns: 300 },

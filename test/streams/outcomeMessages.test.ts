@@ -2,18 +2,27 @@ import { isRight } from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import type { AttendanceRecord } from '../../src/codecs/attendanceRecord.js'
 import { ErrorRecord, ResultRecord } from '../../src/codecs/outcomeRecords.js'
+import { outcomeMessage as memberMessage, type OutcomeMessage } from '../../src/member/outcomeMessage.js'
 import type { SinkOutcome } from '../../src/sinks/sinkOutcome.js'
 import { decodeRecord } from '../../src/streams/decodeRecords.js'
-import { outcomeMessage } from '../../src/streams/outcomeMessages.js'
+import { attendanceOutcome, type PipelineOutcome } from '../../src/streams/outcomeMessages.js'
 
 const topics = { results: 'attendance-results', errors: 'attendance-errors' }
-const source = {
+/** The Kafka message an attendance outcome ends as: the flow's outcome, wrapped by the member. */
+const outcomeMessage = (outcome: PipelineOutcome): OutcomeMessage => {
+  const message = memberMessage(attendanceOutcome(outcome), topics)
+  if (message === undefined) throw new Error('an attendance outcome is never Skipped')
+  return message
+}
+const original = Buffer.from('{"type":"badge.scanned","scanId":"scn-000123"}')
+const coordinates = {
   topic: 'scans',
   partition: 3,
   offset: '1045',
   timestamp: '1764407643120',
   key: 'scn-000123',
 }
+const source = { ...coordinates, value: original }
 const record: AttendanceRecord = {
   account: 'default',
   event: { kind: 'external', externalEventId: 'expo-2026', externalAccountId: 'acct-7' },
@@ -25,9 +34,8 @@ const record: AttendanceRecord = {
   origin: { type: 'badge.scanned', id: 'scn-000123' },
   source,
 }
-const original = Buffer.from('{"type":"badge.scanned","scanId":"scn-000123"}')
 
-describe('outcomeMessage', () => {
+describe('attendanceOutcome, as the member writes it', () => {
   it('turns Recorded into a result record keyed by the input key, with the source headers', () => {
     const outcome: SinkOutcome = {
       _tag: 'Recorded',
@@ -40,7 +48,7 @@ describe('outcomeMessage', () => {
       hubspotStatus: 'COMPLETE',
       correlationId: 'c0ffee',
     }
-    const message = outcomeMessage(outcome, topics, () => original)
+    const message = outcomeMessage(outcome)
     expect(message.topic).toBe('attendance-results')
     expect(message.key?.toString('utf8')).toBe('scn-000123')
     expect(message.headers).toEqual({
@@ -51,7 +59,7 @@ describe('outcomeMessage', () => {
     const value = JSON.parse(message.value)
     expect(value).toEqual({
       schema: 'attendance-stream.result/v1',
-      source,
+      source: coordinates,
       eventId: 'expo-2026',
       externalAccountId: 'acct-7',
       subscriberState: 'attend',
@@ -81,14 +89,14 @@ describe('outcomeMessage', () => {
       httpStatus: 503,
       correlationId: 'abc',
     }
-    const message = outcomeMessage(outcome, topics, () => original)
+    const message = outcomeMessage(outcome)
     expect(message.topic).toBe('attendance-errors')
     expect(message.key).toEqual(Buffer.from([0x00, 0xff])) // binary keys are restored byte for byte
     expect(message.headers['error-code']).toBe('HUBSPOT_RETRIES_EXHAUSTED')
     const value = JSON.parse(message.value)
     expect(value).toEqual({
       schema: 'attendance-stream.error/v1',
-      source: { ...source, key: 'AP8=', keyEncoding: 'base64' },
+      source: { ...coordinates, key: 'AP8=', keyEncoding: 'base64' },
       stage: 'sink',
       code: 'HUBSPOT_RETRIES_EXHAUSTED',
       retryable: true,
@@ -110,7 +118,7 @@ describe('outcomeMessage', () => {
       key: null,
       value: Buffer.from('{"type":"badge.scanned",'),
     })
-    const message = outcomeMessage(failed as never, topics, () => undefined)
+    const message = outcomeMessage(failed as PipelineOutcome)
     expect(message.topic).toBe('attendance-errors')
     expect(message.key).toBeNull()
     const value = JSON.parse(message.value)

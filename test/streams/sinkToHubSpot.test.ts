@@ -19,7 +19,7 @@ const record = (offset: number): AttendanceRecord => ({
   properties: {},
   contactProperties: {},
   origin: { type: 'badge.scanned', id: String(offset) },
-  source: { topic: 't', partition: 0, offset: String(offset), timestamp: '0', key: null },
+  source: { topic: 't', partition: 0, offset: String(offset), timestamp: '0', key: null, value: null },
 })
 
 const batch = (id: string, offsets: number[]): AttendanceBatch => ({

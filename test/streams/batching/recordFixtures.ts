@@ -31,6 +31,13 @@ export function attendance(spec: RecordSpec = {}): AttendanceRecord {
     properties: spec.properties ?? {},
     contactProperties: spec.contactProperties ?? {},
     origin: { type: 'badge.scanned', id: `scn-${offset}` },
-    source: { topic: 'scans', partition: 0, offset: String(offset), timestamp: '1764407643120', key: null },
+    source: {
+      topic: 'scans',
+      partition: 0,
+      offset: String(offset),
+      timestamp: '1764407643120',
+      key: null,
+      value: null,
+    },
   }
 }

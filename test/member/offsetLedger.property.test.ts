@@ -1,11 +1,12 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { OffsetTracker } from '../../src/streams/offsetTracker.js'
+import { OffsetLedger } from '../../src/member/offsetLedger.js'
+import type { Lease } from '../../src/member/sourceRecord.js'
 
 /**
  * A model of one consumer: per partition the offsets it will fetch (increasing, with gaps), and an arbitrary
  * interleaving of fetches, completions, commits and revocations. The invariant checked after every step:
- * an offset handed out by `committable` never passes a record that is tracked and unfinished.
+ * an offset handed out by `committable` never passes a record that is admitted and unfinished.
  */
 
 const PARTITIONS = 3
@@ -45,10 +46,11 @@ interface ModelPartition {
   position: bigint
   readonly unfinished: bigint[]
   tracked: bigint[]
+  lease?: Lease
 }
 
 const run = (gapsByPartition: readonly (readonly number[])[], steps: readonly Step[]) => {
-  const tracker = new OffsetTracker()
+  const ledger = new OffsetLedger()
   const model: ModelPartition[] = gapsByPartition.map((gaps) => ({
     next: 0,
     gaps,
@@ -59,7 +61,7 @@ const run = (gapsByPartition: readonly (readonly number[])[], steps: readonly St
   const lastCommit = new Map<number, bigint>()
 
   const assertSafe = () => {
-    for (const { topic, partition, offset } of tracker.committable()) {
+    for (const { topic, partition, offset } of ledger.committable()) {
       expect(topic).toBe('t')
       const m = model[partition] as ModelPartition
       const committed = BigInt(offset)
@@ -68,9 +70,9 @@ const run = (gapsByPartition: readonly (readonly number[])[], steps: readonly St
       expect(m.tracked.length > 0 && committed <= (m.tracked.at(-1) as bigint) + 1n).toBe(true)
     }
     const unfinished = model.reduce((n, m) => n + m.unfinished.length, 0)
-    expect(tracker.inFlight).toBe(unfinished)
+    expect(ledger.inFlight).toBe(unfinished)
     model.forEach((m, p) => {
-      expect(tracker.unfinished('t', p)).toBe(m.unfinished.length)
+      expect(ledger.unfinished('t', p)).toBe(m.unfinished.length)
     })
   }
 
@@ -81,39 +83,44 @@ const run = (gapsByPartition: readonly (readonly number[])[], steps: readonly St
       if (gap === undefined) continue
       m.next++
       m.position += BigInt(gap)
-      tracker.track('t', step.partition, String(m.position))
+      const lease = ledger.admit('t', step.partition, String(m.position))
+      expect(lease).toBeDefined()
+      m.lease = lease
+      // Refetching anything admitted before is turned away.
+      expect(ledger.admit('t', step.partition, String(m.position))).toBeUndefined()
       m.unfinished.push(m.position)
       m.tracked.push(m.position)
     } else if (step.kind === 'complete') {
       const m = model[step.partition] as ModelPartition
       if (m.unfinished.length === 0) continue
       const [offset] = m.unfinished.splice(step.pick % m.unfinished.length, 1) as [bigint]
-      expect(tracker.complete('t', step.partition, String(offset))).toBe(true)
+      expect(ledger.complete('t', step.partition, String(offset), m.lease)).toBe(true)
     } else if (step.kind === 'commit') {
-      const list = tracker.committable()
+      const list = ledger.committable()
       for (const { partition, offset } of list) {
         const previous = lastCommit.get(partition)
         if (previous !== undefined) expect(BigInt(offset) > previous).toBe(true)
         lastCommit.set(partition, BigInt(offset))
       }
-      tracker.markCommitted(list)
+      ledger.markCommitted(list)
     } else {
       const m = model[step.partition] as ModelPartition
-      tracker.revoke('t', step.partition)
-      expect(tracker.committable().some((c) => c.partition === step.partition)).toBe(false)
+      ledger.revoke('t', step.partition)
+      expect(ledger.committable().some((c) => c.partition === step.partition)).toBe(false)
       // The in-flight work is abandoned; its completions must be ignored from now on.
       for (const offset of m.unfinished)
-        expect(tracker.complete('t', step.partition, String(offset))).toBe(false)
+        expect(ledger.complete('t', step.partition, String(offset), m.lease)).toBe(false)
       m.unfinished.length = 0
       m.tracked = []
+      m.lease = undefined
       lastCommit.delete(step.partition)
     }
     assertSafe()
   }
-  return { tracker, model }
+  return { ledger, model }
 }
 
-describe('OffsetTracker properties', () => {
+describe('OffsetLedger properties', () => {
   it('no interleaving of completions and commits lets a commit pass an unfinished record', () => {
     fc.assert(
       fc.property(offsetsArb, fc.array(stepArb(false), { maxLength: 300 }), (gaps, steps) => {
@@ -126,15 +133,15 @@ describe('OffsetTracker properties', () => {
   it('after everything completes, each partition commits its highest tracked offset + 1', () => {
     fc.assert(
       fc.property(offsetsArb, fc.array(stepArb(false), { maxLength: 300 }), (gaps, steps) => {
-        const { tracker, model } = run(gaps, steps)
+        const { ledger, model } = run(gaps, steps)
         model.forEach((m, partition) => {
-          for (const offset of [...m.unfinished]) tracker.complete('t', partition, String(offset))
+          for (const offset of [...m.unfinished]) ledger.complete('t', partition, String(offset))
           m.unfinished.length = 0
         })
-        expect(tracker.inFlight).toBe(0)
+        expect(ledger.inFlight).toBe(0)
         model.forEach((m, partition) => {
           const last = m.tracked.at(-1)
-          expect(tracker.safeOffset('t', partition)).toBe(last === undefined ? undefined : String(last + 1n))
+          expect(ledger.safeOffset('t', partition)).toBe(last === undefined ? undefined : String(last + 1n))
         })
       }),
       { numRuns: 300 },

@@ -1,8 +1,10 @@
+import type { Lease } from './sourceRecord.js'
+
 /**
- * Which offsets are safe to commit, per (topic, partition).
+ * Which offsets are safe to commit, per (topic, partition), and which fetched records are new.
  *
- * A record is tracked when it is fetched and completed when its outcome record (result or error) has been
- * acknowledged by Kafka. Completions arrive in any order (batches finish out of order, retries take long), so
+ * A record is admitted when it is fetched and completed when its outcome record (result or error) has been
+ * acknowledged by Kafka (or the flow skipped it). Completions arrive in any order (batches finish out of order, retries take long), so
  * the committable offset of a partition is Kafka's "next offset to read": its lowest unfinished offset, or the
  * highest tracked offset + 1 when nothing is unfinished. Committing `lowest unfinished` never skips a record
  * without an outcome, which is the whole point (kafkajs `offsetManager` keeps resolved and committed apart the
@@ -11,10 +13,14 @@
  * Offsets are int64 strings on the wire and bigints inside: they need not be consecutive (compacted topics and
  * transaction markers leave gaps), only increasing per partition.
  *
- * Misuse (a non-increasing `track`, a `complete` of an offset that is not tracked-and-unfinished) throws: it
- * is a programming fault in the caller, not a bad record, and silently accepting it could commit past data.
- * Work that finishes after its partition was revoked is not misuse: `complete` then returns `false`, and a
- * partition re-assigned meanwhile is told apart by the `epoch` that `track` returned.
+ * A partition's state lives as long as the member holds the partition, across rebalances that leave it here:
+ * kafkajs refetches every assigned partition from its committed offset after each join, and `admit` recognises
+ * the refetched records at or below the highest offset admitted (in flight or done) and turns them away, so work
+ * already under way is never handed to the flow twice. Each holding of a partition has its own {@link Lease}:
+ * `revoke` ends it, and completions under an ended lease change nothing.
+ *
+ * Misuse (a `complete` of an offset that is not admitted-and-unfinished under its lease) throws: it is a
+ * programming fault in the caller, not a bad record, and silently accepting it could commit past data.
  */
 
 export interface TopicPartitionOffset {
@@ -30,8 +36,13 @@ export interface TopicPartition {
   readonly partition: number
 }
 
+/** One holding of a partition: revoked when the member gives the partition away. */
+class PartitionLease implements Lease {
+  revoked = false
+}
+
 interface PartitionState {
-  readonly epoch: number
+  readonly lease: PartitionLease
   /**
    * Tracked offsets from `head` on, increasing. Entries before `head` are finished and dropped lazily, so the
    * shift is amortized O(1) without `Array.prototype.shift`'s O(n).
@@ -40,13 +51,15 @@ interface PartitionState {
   head: number
   /** Completed offsets still in the queue behind an unfinished one. Never holds the head. */
   readonly completed: Set<bigint>
-  /** Highest offset ever tracked; survives the queue emptying, for "highest + 1". */
+  /** Highest offset ever admitted; survives the queue emptying, for "highest + 1" and to spot refetches. */
   last: bigint
   /**
-   * The offset last passed to `markCommitted`, starting at the first tracked offset: committing where the
+   * The offset last passed to `markCommitted`, starting at the first admitted offset: committing where the
    * consumer started reading would tell Kafka nothing new.
    */
   committed: bigint
+  /** Scheduler time the safe point last moved (or the partition was first admitted): for stall warnings. */
+  movedAt: number
 }
 
 /** Compact the queue once this many finished entries sit before its head and they are its larger half. */
@@ -78,32 +91,32 @@ const indexOf = (queue: readonly bigint[], from: number, offset: bigint): number
 }
 
 /** Which offsets are safe to commit, per partition: see the module comment above and docs/architecture.md. */
-export class OffsetTracker {
+export class OffsetLedger {
   readonly #partitions = new Map<string, Map<number, PartitionState>>()
   #inFlight = 0
-  #nextEpoch = 1
 
-  /** Tracked-but-unfinished records over all partitions: what backpressure compares to its high-water mark. */
+  /** Admitted-but-unfinished records over all partitions: what backpressure compares to its high-water mark. */
   get inFlight(): number {
     return this.#inFlight
   }
 
   /**
-   * Starts tracking a fetched record. Offsets must increase per partition (gaps allowed).
-   * Returns the epoch of the partition's state: pass it to `complete` to ignore completions of work fetched
-   * under an earlier assignment of the same partition.
+   * Admits a fetched record: returns the lease it is held under, or `undefined` when its offset is at or below
+   * the highest already admitted for the partition (a refetch after a rebalance: in flight or done already).
+   * `now` is the scheduler's time, kept for stall warnings.
    */
-  track(topic: string, partition: number, offset: string): number {
+  admit(topic: string, partition: number, offset: string, now = 0): Lease | undefined {
     const value = parseOffset(offset)
     let state = this.#state(topic, partition)
     if (state === undefined) {
       state = {
-        epoch: this.#nextEpoch++,
+        lease: new PartitionLease(),
         queue: [],
         head: 0,
         completed: new Set(),
         last: value,
         committed: value,
+        movedAt: now,
       }
       let byPartition = this.#partitions.get(topic)
       if (byPartition === undefined) {
@@ -112,29 +125,33 @@ export class OffsetTracker {
       }
       byPartition.set(partition, state)
     } else if (value <= state.last) {
-      throw new RangeError(
-        `track(${where(topic, partition, offset)}): offsets must increase per partition, last tracked was ${state.last}`,
-      )
+      return undefined
     }
+    if (state.head === state.queue.length) state.movedAt = now
     state.queue.push(value)
     state.last = value
     this.#inFlight++
-    return state.epoch
+    return state.lease
   }
 
   /**
-   * Marks a tracked record finished (its outcome record is acknowledged). Returns `false`, changing nothing,
-   * when the partition is not tracked any more (revoked) or `epoch` names an earlier assignment of it.
-   * Throws when the offset is not tracked-and-unfinished in the current state.
+   * Marks an admitted record finished (its outcome record is acknowledged, or it was skipped). Returns `false`,
+   * changing nothing, when `lease` was revoked (the partition was given away since). Throws when the offset is
+   * not admitted-and-unfinished under the partition's current lease.
    */
-  complete(topic: string, partition: number, offset: string, epoch?: number): boolean {
+  complete(topic: string, partition: number, offset: string, lease?: Lease, now = 0): boolean {
+    if (lease?.revoked === true) return false
     const value = parseOffset(offset)
     const state = this.#state(topic, partition)
-    if (state === undefined || (epoch !== undefined && epoch !== state.epoch)) return false
+    if (state === undefined || (lease !== undefined && lease !== state.lease)) {
+      throw new RangeError(
+        `complete(${where(topic, partition, offset)}): the partition is not held under this lease`,
+      )
+    }
     const at = indexOf(state.queue, state.head, value)
     if (at === -1 || state.completed.has(value)) {
       throw new RangeError(
-        `complete(${where(topic, partition, offset)}): offset is not tracked or was already completed`,
+        `complete(${where(topic, partition, offset)}): offset is not admitted or was already completed`,
       )
     }
     this.#inFlight--
@@ -143,6 +160,7 @@ export class OffsetTracker {
       return true
     }
     state.head++
+    state.movedAt = now
     while (state.head < state.queue.length) {
       const next = state.queue[state.head] as bigint
       if (!state.completed.delete(next)) break
@@ -158,18 +176,13 @@ export class OffsetTracker {
     return true
   }
 
-  /** The epoch `track` returned for the partition's current state; undefined when it is not tracked. */
-  epochOf(topic: string, partition: number): number | undefined {
-    return this.#state(topic, partition)?.epoch
-  }
-
-  /** Unfinished records of one partition (0 when it is not tracked). */
+  /** Unfinished records of one partition (0 when it is not held). */
   unfinished(topic: string, partition: number): number {
     const state = this.#state(topic, partition)
     return state === undefined ? 0 : state.queue.length - state.head - state.completed.size
   }
 
-  /** The offset it is safe to commit for a partition now, whether or not it moved; undefined when untracked. */
+  /** The offset it is safe to commit for a partition now, whether or not it moved; undefined when not held. */
   safeOffset(topic: string, partition: number): string | undefined {
     const state = this.#state(topic, partition)
     return state === undefined ? undefined : String(safePoint(state))
@@ -177,16 +190,14 @@ export class OffsetTracker {
 
   /**
    * Per partition whose safe point moved past its last `markCommitted` (or, before any, past the first offset
-   * tracked, where reading started): the offset to commit.
+   * admitted, where reading started): the offset to commit.
    */
   committable(): TopicPartitionOffset[] {
     const out: TopicPartitionOffset[] = []
     for (const [topic, byPartition] of this.#partitions) {
       for (const [partition, state] of byPartition) {
         const safe = safePoint(state)
-        if (safe > state.committed) {
-          out.push({ topic, partition, offset: String(safe) })
-        }
+        if (safe > state.committed) out.push({ topic, partition, offset: String(safe) })
       }
     }
     return out
@@ -194,7 +205,7 @@ export class OffsetTracker {
 
   /**
    * Records that these offsets were committed, so `committable` stops offering them. Entries for partitions not
-   * tracked any more are ignored; an entry never moves a partition's committed mark backwards.
+   * held any more are ignored; an entry never moves a partition's committed mark backwards.
    */
   markCommitted(committed: readonly TopicPartitionOffset[]): void {
     for (const { topic, partition, offset } of committed) {
@@ -206,33 +217,43 @@ export class OffsetTracker {
   }
 
   /**
-   * Forgets a partition (after a rebalance took it away): nothing more is committed for it, its unfinished
-   * records stop counting as in flight, and late completions of them return `false`.
+   * Gives a partition up (a rebalance took it away): its lease is revoked, nothing more is committed for it,
+   * its unfinished records stop counting as in flight (returned: the work its new owner will redo), and late
+   * completions under the old lease return `false`.
    */
-  revoke(topic: string, partition: number): void {
+  revoke(topic: string, partition: number): number {
     const byPartition = this.#partitions.get(topic)
     const state = byPartition?.get(partition)
-    if (byPartition === undefined || state === undefined) return
-    this.#inFlight -= this.unfinished(topic, partition)
+    if (byPartition === undefined || state === undefined) return 0
+    const unfinished = this.unfinished(topic, partition)
+    this.#inFlight -= unfinished
+    state.lease.revoked = true
     byPartition.delete(partition)
     if (byPartition.size === 0) this.#partitions.delete(topic)
+    return unfinished
   }
 
-  /** Forgets every partition not in `assignment` (the new assignment after a rebalance). */
-  revokeAllExcept(assignment: readonly TopicPartition[]): void {
-    const keep = new Set(assignment.map(({ topic, partition }) => `${partition}:${topic}`))
-    for (const [topic, byPartition] of [...this.#partitions]) {
-      for (const partition of [...byPartition.keys()]) {
-        if (!keep.has(`${partition}:${topic}`)) this.revoke(topic, partition)
-      }
-    }
-  }
-
-  /** The partitions currently tracked. */
+  /** The partitions currently held. */
   partitions(): TopicPartition[] {
     const out: TopicPartition[] = []
     for (const [topic, byPartition] of this.#partitions) {
       for (const partition of byPartition.keys()) out.push({ topic, partition })
+    }
+    return out
+  }
+
+  /**
+   * Partitions with unfinished records whose safe point has not moved since `before` (scheduler time), with
+   * the offset they wait for.
+   */
+  stalledSince(before: number): (TopicPartitionOffset & { readonly since: number })[] {
+    const out: (TopicPartitionOffset & { since: number })[] = []
+    for (const [topic, byPartition] of this.#partitions) {
+      for (const [partition, state] of byPartition) {
+        if (state.head < state.queue.length && state.movedAt < before) {
+          out.push({ topic, partition, offset: String(safePoint(state)), since: state.movedAt })
+        }
+      }
     }
     return out
   }

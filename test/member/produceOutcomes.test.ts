@@ -1,32 +1,40 @@
-import type { Producer, ProducerBatch, RecordMetadata } from 'kafkajs'
 import { Subject } from 'rxjs'
 import { describe, expect, it } from 'vitest'
-import type { OutcomeMessage } from '../../src/streams/outcomeMessages.js'
-import { produceOutcomes } from '../../src/streams/produceOutcomes.js'
+import type { OutcomeMessage } from '../../src/member/outcomeMessage.js'
+import { produceOutcomes } from '../../src/member/produceOutcomes.js'
 
-/** A producer whose sends stay pending until the test acknowledges or fails them. */
+interface Send {
+  readonly messages: readonly OutcomeMessage[]
+  /** The request as a kafkajs producer would see it: messages grouped by topic. */
+  readonly batch: { topicMessages: { topic: string; messages: unknown[] }[] }
+  readonly ack: () => void
+  readonly fail: (e: Error) => void
+}
+
+/** A send function whose requests stay pending until the test acknowledges or fails them. */
 const fakeProducer = () => {
-  const sends: { batch: ProducerBatch; ack: () => void; fail: (e: Error) => void }[] = []
+  const sends: Send[] = []
   let inFlight = 0
   let maxInFlight = 0
-  const producer = {
-    sendBatch: (batch: ProducerBatch) =>
-      new Promise<RecordMetadata[]>((resolve, reject) => {
-        inFlight++
-        maxInFlight = Math.max(maxInFlight, inFlight)
-        sends.push({
-          batch,
-          ack: () => {
-            inFlight--
-            resolve([])
-          },
-          fail: (e) => {
-            inFlight--
-            reject(e)
-          },
-        })
-      }),
-  } as unknown as Producer
+  const producer = (messages: readonly OutcomeMessage[]) =>
+    new Promise<void>((resolve, reject) => {
+      inFlight++
+      maxInFlight = Math.max(maxInFlight, inFlight)
+      const topics = new Map<string, unknown[]>()
+      for (const m of messages) topics.set(m.topic, [...(topics.get(m.topic) ?? []), m])
+      sends.push({
+        messages,
+        batch: { topicMessages: [...topics].map(([topic, list]) => ({ topic, messages: list })) },
+        ack: () => {
+          inFlight--
+          resolve()
+        },
+        fail: (e) => {
+          inFlight--
+          reject(e)
+        },
+      })
+    })
   return { producer, sends, maxInFlight: () => maxInFlight }
 }
 
@@ -35,7 +43,7 @@ const message = (n: number, topic = 'results'): OutcomeMessage => ({
   key: Buffer.from(`k${n}`),
   value: `{"n":${n}}`,
   headers: { 'source-offset': String(n) },
-  source: { topic: 'in', partition: 0, offset: String(n), timestamp: '0', key: `k${n}` },
+  source: { topic: 'in', partition: 0, offset: String(n), timestamp: '0', key: `k${n}`, value: null },
   kind: topic === 'results' ? 'result' : 'error',
 })
 
@@ -69,8 +77,9 @@ describe('produceOutcomes', () => {
       ['errors', 3],
       ['results', 2],
     ])
-    expect(sends[1]?.batch.acks).toBe(-1)
-    expect(sends[1]?.batch.topicMessages?.[1]?.messages[0]?.headers).toEqual({ 'source-offset': '2' })
+    expect((sends[1]?.batch.topicMessages?.[1]?.messages[0] as OutcomeMessage).headers).toEqual({
+      'source-offset': '2',
+    })
     input.complete()
     await tick(10)
     expect(completed).toBe(false) // not before the last group is acknowledged
@@ -121,23 +130,47 @@ describe('produceOutcomes', () => {
     expect(sends).toHaveLength(5)
   })
 
-  it('errors the stream when a send fails, and emits nothing for that group', async () => {
+  it('sends a failed request again after a growing backoff, and emits the group once it is acknowledged', async () => {
     const { producer, sends } = fakeProducer()
     const input = new Subject<OutcomeMessage>()
-    const groups: unknown[] = []
-    let failure: unknown
-    input.pipe(produceOutcomes(producer, { lingerMs: 1 })).subscribe({
-      next: (g) => groups.push(g),
-      error: (e) => {
-        failure = e
-      },
-    })
+    const groups: number[][] = []
+    const retries: [string, number, number][] = []
+    input
+      .pipe(
+        produceOutcomes(producer, {
+          lingerMs: 1,
+          retryDelayMs: 2,
+          maxRetryDelayMs: 4,
+          onRetry: (e, attempt, delayMs) => retries.push([(e as Error).message, attempt, delayMs]),
+        }),
+      )
+      .subscribe((g) => groups.push(g.map((m) => Number(m.source.offset))))
     input.next(message(0))
     await tick(10)
     sends[0]?.fail(new Error('broker gone'))
-    await tick(5)
+    await tick(10)
     expect(groups).toEqual([])
-    expect((failure as Error).message).toBe('broker gone')
+    input.next(message(1)) // waits behind the request being retried
+    sends[1]?.fail(new Error('broker gone'))
+    await tick(10)
+    sends[2]?.fail(new Error('broker gone'))
+    await tick(10)
+    expect(sends.slice(0, 4).map((s) => s.messages.map((m) => m.source.offset))).toEqual([
+      ['0'],
+      ['0'],
+      ['0'],
+      ['0'],
+    ])
+    expect(retries).toEqual([
+      ['broker gone', 1, 2],
+      ['broker gone', 2, 4],
+      ['broker gone', 3, 4],
+    ])
+    sends[3]?.ack()
+    await tick(10)
+    sends[4]?.ack()
+    await tick(10)
+    expect(groups).toEqual([[0], [1]])
   })
 
   it('passes a source error through and sends nothing more after unsubscribe', async () => {
