@@ -4,6 +4,7 @@ import { main as basicPipeline } from '../../examples/basicPipeline.js'
 import { main as consumerGroupMember } from '../../examples/consumerGroupMember.js'
 import { main as customStep } from '../../examples/customStep.js'
 import { main as emailVariant } from '../../examples/emailVariant.js'
+import { main as enrichAndFilter } from '../../examples/enrichAndFilter.js'
 import { createExampleTopics, produceRecords, waitUntil } from '../../examples/support/exampleEnvironment.js'
 import { main as testYourPipeline } from '../../examples/testYourPipeline.js'
 import { generateAttendance } from '../../src/testing/attendanceGenerator.js'
@@ -61,6 +62,47 @@ describe('examples', () => {
     expect(printed).toEqual([
       '300 records → {"DecodeFailed":12,"Recorded":288}; recorded by vid 188, by email 100',
     ])
+  })
+
+  it('enrichAndFilter: user steps in the pipeline; skipped records get no outcome yet are committed', async () => {
+    const summary = await enrichAndFilter({ brokers: testBrokers(), hubspot: hubspot(), records: 600, log })
+
+    // The example's records: generateAttendance(600, { seed: 7, emailShare: 1, contacts: 150, badShare: 0.03 }).
+    const generated = [...generateAttendance(600, { seed: 7, emailShare: 1, contacts: 150, badShare: 0.03 })]
+    const malformed = generated.filter((r) => r.expected === undefined).length
+    const notOurs = generated.filter(
+      (r) => r.expected !== undefined && r.expected.eventId === 'expo-2026-2',
+    ).length
+    expect(malformed).toBeGreaterThan(0)
+    expect(notOurs).toBeGreaterThan(100)
+    expect(summary.metrics).toMatchObject({
+      results: 600 - malformed - notOurs,
+      errors: malformed,
+      skipped: notOurs,
+    })
+    const audit = await auditOutcomes({
+      brokers: testBrokers(),
+      inputTopics: [summary.topics.input],
+      resultsTopic: summary.topics.results,
+      errorsTopic: summary.topics.errors,
+    })
+    // Skipped records are the only ones without an outcome record, and none has two.
+    expect(audit.missing).toHaveLength(notOurs)
+    expect(audit.duplicated.size).toBe(0)
+    // The filter kept the other team's event away from HubSpot; the lookup sent resolved badges by vid.
+    const participations = sim.participations()
+    expect(participations.some((p) => p.externalEventId === 'expo-2026-2')).toBe(false)
+    expect(new Set(participations.map((p) => (p.contact.email === undefined ? 'vid' : 'email')))).toEqual(
+      new Set(['vid', 'email']),
+    )
+    const [committed, ends] = await withAdmin(async (admin) => [
+      await committedOffsets(admin, summary.topics.groupId, [summary.topics.input]),
+      await endOffsets(admin, [summary.topics.input]),
+    ])
+    expect(committed).toEqual(ends)
+    expect(printed.at(-1)).toBe(
+      `600 records → ${600 - malformed - notOurs} results, ${malformed} errors, ${notOurs} skipped (not our events), ${summary.metrics.commits} commits`,
+    )
   })
 
   it('emailVariant: HubSpot creates contacts by email, the newest interaction wins, a bad address is an error', async () => {
