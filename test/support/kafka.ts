@@ -25,7 +25,7 @@ export const createTopic = (topic: string, numPartitions: number): Promise<void>
   withAdmin(async (admin) => {
     // kafkajs waits for leaders but retries only LEADER_NOT_AVAILABLE; a busy broker may first answer that it
     // does not host the new partitions yet (UNKNOWN_TOPIC_OR_PARTITION), so wait for the metadata ourselves.
-    await admin.createTopics({ topics: [{ topic, numPartitions }] })
+    await admin.createTopics({ topics: [{ topic, numPartitions }], waitForLeaders: false })
     for (let attempt = 1; ; attempt++) {
       try {
         const { topics } = await admin.fetchTopicMetadata({ topics: [topic] })
