@@ -1,21 +1,75 @@
 /**
  * attendance-stream: badge scans and check-ins on Kafka → HubSpot marketing-event attendance.
  *
- * The stages, in the order data goes through them (see docs/architecture.md for the types between them):
- * `createKafkaSource` → `decodeRecords` → `batchAttendance` → `sinkToHubSpot` → `outcomeMessage` →
- * `produceOutcomes`, composed by `attendancePipeline`. `attendance-stream/testing` holds the HubSpot simulator
- * and the embedded Kafka broker.
+ * Two halves (docs/architecture.md): the member (`runMember`: Kafka in, one outcome per record out, safe
+ * commits) and the attendance flow (`attendanceFlow`: `decodeRecords` → your steps → `batchAttendance` →
+ * `sinkToHubSpot` → `attendanceOutcome`), composed by `attendancePipeline`. `attendance-stream/testing` holds the
+ * HubSpot simulator, the embedded Kafka broker and an in-memory consumer group.
+ *
+ * Everything is exported by name: what is listed here is what users may rely on.
  */
 
 // Codecs: the single source of truth for every type that crosses a boundary.
-export * from './codecs/attendanceBatch.js'
-export * from './codecs/attendanceRecord.js'
+export type { AttendanceBatch, BatchKey } from './codecs/attendanceBatch.js'
+export {
+  AttendanceRecord,
+  ContactKey,
+  contactIdentity,
+  contactKind,
+  coordinatesOf,
+  EventRef,
+  SourceCoordinates,
+  StringMap,
+  SubscriberState,
+} from './codecs/attendanceRecord.js'
 export { describeValue, reportErrors } from './codecs/decodeReporter.js'
-export * from './codecs/decodeResult.js'
-export * from './codecs/hubspotRequests.js'
-export * from './codecs/hubspotResponses.js'
-export * from './codecs/inputEvents.js'
-export * from './codecs/outcomeRecords.js'
+export {
+  type Decoded,
+  type DecodeErrorCode,
+  type DecodeFailed,
+  type DecodeResult,
+  isDecoded,
+  isDecodeFailed,
+  type Payload,
+} from './codecs/decodeResult.js'
+export {
+  EmailAttendanceRequest,
+  MarketingEventEmailSubscriber,
+  MarketingEventSubscriber,
+  SubscriberInput,
+  VidAttendanceRequest,
+} from './codecs/hubspotRequests.js'
+export {
+  BatchResponse,
+  BatchStatus,
+  ErrorBody,
+  ErrorDetail,
+  RateLimitBody,
+  RateLimitPolicyName,
+  StandardError,
+  SubscriberResult,
+} from './codecs/hubspotResponses.js'
+export {
+  AttendeeCheckin,
+  BadgeScanned,
+  INPUT_EVENT_TYPES,
+  InputEvent,
+  type InputEventType,
+  interactionTime,
+  isInputEventType,
+  toAttendanceRecord,
+} from './codecs/inputEvents.js'
+export {
+  BatchInfo,
+  ERROR_SCHEMA,
+  ErrorRecord,
+  ErrorStage,
+  errorRecordFromDecodeFailure,
+  HubspotErrorInfo,
+  PayloadOfError,
+  RESULT_SCHEMA,
+  ResultRecord,
+} from './codecs/outcomeRecords.js'
 export {
   CONFIG_DEFAULTS,
   HUBSPOT_API_VERSIONS,
@@ -26,7 +80,14 @@ export {
   resolvePipelineConfig,
 } from './codecs/pipelineConfig.js'
 export { parseIsoTimestamp, Timestamp } from './codecs/primitives.js'
-export * from './errors.js'
+export {
+  AttendanceStreamError,
+  type AttendanceStreamErrorOptions,
+  DECODE_ERROR_CODES,
+  ERROR_CODES,
+  type ErrorCode,
+  isAttendanceStreamError,
+} from './errors.js'
 export { type KafkaJsPortOptions, kafkaJsPort } from './member/kafkaJsPort.js'
 // The member: a consumer-group member that runs any flow (Kafka in, one outcome per record out, safe commits).
 export type {
@@ -81,7 +142,17 @@ export {
   type RateLimitPolicy,
   type RejectedInput,
 } from './sinks/hubspot/callResult.js'
-export * from './sinks/hubspot/client.js'
+export {
+  type ApiVersion,
+  type AttendanceCall,
+  type CallOptions,
+  createHubSpotClient,
+  type ExternalEventCall,
+  type HubSpotClient,
+  type HubSpotClientOptions,
+  type ObjectEventCall,
+  type UpsertCall,
+} from './sinks/hubspot/client.js'
 export { API_VERSIONS, type Variant } from './sinks/hubspot/paths.js'
 export {
   createHubSpotSink,
@@ -89,9 +160,24 @@ export {
   type HubSpotSinkOptions,
   type RetryOptions,
 } from './sinks/hubspotSink.js'
-export * from './sinks/rollingWindowBudget.js'
-export * from './sinks/sinkMetrics.js'
-export * from './sinks/sinkOutcome.js'
+export type { BudgetSnapshot, ObservedRateLimit } from './sinks/rollingWindowBudget.js'
+export type {
+  AccountMetricsSnapshot,
+  HistogramSnapshot,
+  RequestOutcome,
+  SinkMetrics,
+  SinkMetricsSnapshot,
+} from './sinks/sinkMetrics.js'
+export {
+  type Failed,
+  isFailed,
+  isRecorded,
+  isRejected,
+  type Recorded,
+  type Rejected,
+  type SinkOutcome,
+  type SinkProblem,
+} from './sinks/sinkOutcome.js'
 export {
   type AttendanceFlowOptions,
   type AttendanceFlowSteps,
@@ -101,8 +187,20 @@ export {
   filterRecords,
 } from './streams/attendanceFlow.js'
 // Streams: RxJS operators and the Kafka ends of the pipeline.
-export * from './streams/attendancePipeline.js'
-export * from './streams/batchAttendance.js'
+export {
+  type AttendancePipeline,
+  type AttendancePipelineOptions,
+  attendancePipeline,
+  type PipelineEvent,
+  type PipelineLogger,
+  type PipelineMetrics,
+} from './streams/attendancePipeline.js'
+export {
+  type BatchingStats,
+  type BatchOptions,
+  batchAttendance,
+  DEFAULT_BATCH_OPTIONS,
+} from './streams/batchAttendance.js'
 export {
   DEFAULT_ACCOUNT,
   DEFAULT_MAX_FUTURE_MS,
@@ -119,4 +217,4 @@ export {
   sinkErrorRecordOf,
 } from './streams/outcomeMessages.js'
 export type { PipelineCounters } from './streams/pipelineMetrics.js'
-export * from './streams/sinkToHubSpot.js'
+export { type SinkToHubSpotOptions, sinkToHubSpot } from './streams/sinkToHubSpot.js'
