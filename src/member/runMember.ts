@@ -123,6 +123,7 @@ export function runMember(options: MemberOptions): Member {
   let joined = false
   let paused = false
   let flowSubscription: Subscription | undefined
+  let produceSubscription: Subscription | undefined
   let commitTimer: Subscription | undefined
   let stopTimer: Subscription | undefined
   const stalled = new Map<string, string>()
@@ -331,6 +332,7 @@ export function runMember(options: MemberOptions): Member {
       commitTimer?.unsubscribe()
       stopTimer?.unsubscribe()
       flowSubscription?.unsubscribe()
+      produceSubscription?.unsubscribe()
       // Only acknowledged outcomes are in the ledger's safe points: committing them is right on every path.
       await commitFinished('shutdown')
       await Promise.allSettled([kafka.consumer.stop(), kafka.producer.disconnect()])
@@ -363,27 +365,27 @@ export function runMember(options: MemberOptions): Member {
     totalPartitions = [...counts.values()].reduce((n, c) => n + c, 0)
     await kafka.producer.connect()
     if (shuttingDown !== undefined) return
+    // Two subscriptions, not one with a child: the flow's completes (and is finalized) before the last
+    // outcomes are written, and a child subscription would be torn down with it.
+    produceSubscription = toWrite
+      .pipe(
+        produceOutcomes((group) => kafka.producer.send(group), {
+          ...options.produce,
+          scheduler,
+          onRetry: (error, attempt, delayMs) => {
+            counters.produceRetries++
+            log.warn('writing outcome records failed; trying again', {
+              error: messageOf(error),
+              attempt,
+              delayMs,
+            })
+          },
+        }),
+      )
+      .subscribe({ next: guarded(onWritten), error: fail, complete: () => void shutdown() })
     flowSubscription = records
       .pipe(flow)
       .subscribe({ next: guarded(onOutcome), error: fail, complete: () => toWrite.complete() })
-    flowSubscription.add(
-      toWrite
-        .pipe(
-          produceOutcomes((group) => kafka.producer.send(group), {
-            ...options.produce,
-            scheduler,
-            onRetry: (error, attempt, delayMs) => {
-              counters.produceRetries++
-              log.warn('writing outcome records failed; trying again', {
-                error: messageOf(error),
-                attempt,
-                delayMs,
-              })
-            },
-          }),
-        )
-        .subscribe({ next: guarded(onWritten), error: fail, complete: () => void shutdown() }),
-    )
     state = 'running'
     commitTimer = scheduler.schedule(tick, limits.commitIntervalMs)
     await kafka.consumer.start({

@@ -119,6 +119,8 @@ interface RunningMember {
   /** Lease of every record handed to this member's flow, by `partition/offset`. */
   readonly handed: Map<string, Lease | undefined>
   alive: boolean
+  /** Set when the schedule stopped it gracefully: its drain must write everything it held. */
+  stopped?: Promise<void>
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve))
@@ -232,7 +234,7 @@ const runSchedule = async (recordsPerPartition: readonly number[], steps: readon
         const m = nth(step.member)
         if (m !== undefined && alive().length > 1) {
           m.alive = false
-          void m.member.stop()
+          m.stopped = m.member.stop()
         }
         break
       }
@@ -273,12 +275,17 @@ const runSchedule = async (recordsPerPartition: readonly number[], steps: readon
       `stalled: ${withOutcome().size} of ${total} records have outcomes; committed ${JSON.stringify(committed, (_, v) => (typeof v === 'bigint' ? String(v) : v))}; members ${alive().map((m) => `${m.id}:${JSON.stringify(m.member.metrics())}`)}`,
     )
   }
-  for (const m of alive()) void m.member.stop()
+  for (const m of alive()) m.stopped = m.member.stop()
   for (let i = 0; i < 20; i++) {
     advance(scheduler, 1_000)
     await settle()
   }
   check()
+  // A graceful stop drains: what the flow held is written and nothing is left in flight.
+  for (const m of members.filter((x) => x.stopped !== undefined)) {
+    await m.stopped
+    expect(m.member.metrics().inFlight, `${m.id} stopped with records unfinished`).toBe(0)
+  }
   return { members: members.length }
 }
 

@@ -116,6 +116,23 @@ describe('runMember', () => {
     expect(kafka.members()).toEqual([])
   })
 
+  it('on stop, writes and commits what the flow still held and gives when its input ends', async () => {
+    const { flow, given, answer } = holdingFlow()
+    const { kafka, scheduler, start, lines } = setup([5], flow)
+    const a = start('a')
+    await settle()
+    kafka.deliver('a', () => 0, 5)
+    answer(result(given.shift() as SourceRecord, {}))
+    await advance(scheduler, 150)
+    const stopped = a.stop()
+    await advance(scheduler, 50)
+    await stopped
+    expect(kafka.written().map((m) => m.headers['source-offset'])).toEqual(['0', '1', '2', '3', '4'])
+    expect(kafka.committed().get('in/0')).toBe(5n)
+    expect(a.metrics().inFlight).toBe(0)
+    expect(lines.some((l) => l.msg.startsWith('drain timed out'))).toBe(false)
+  })
+
   it('keeps a kept partition through a rebalance: refetched records are turned away, not done twice', async () => {
     const { flow, given, answer } = holdingFlow()
     const { kafka, scheduler, start } = setup([10, 10], flow)
