@@ -38,9 +38,10 @@ describe('scale-out: a second CLI member joins a busy first one', () => {
       seed: 12,
       badShare: 0.02,
       partitions: 6,
-      simulator: { faults: { latency: { fixedMs: 20 } } },
-      // HubSpot's budget, not the CPU, sets the pace (80 requests of at most 20 inputs per 10 s for the group):
-      // the backlog takes one member about 20 s, so the second joins long before the first is done.
+      // HubSpot sets the pace, not the CPU: 300 ms per request and 2 requests at a time per member (about 130
+      // inputs/s for one member, within its budget of 80 requests per 10 s, so no burst at the start either): the
+      // backlog takes one member over 20 s, and the second one joins long before the first is done.
+      simulator: { faults: { latency: { fixedMs: 300 } } },
       members: { requestsPer10s: 80, maxBatchSize: 20, shutdownTimeoutMs: 15_000 },
     })
     const { group, watcher } = run
@@ -69,9 +70,11 @@ describe('scale-out: a second CLI member joins a busy first one', () => {
       'wall time': `${Date.now() - startedAt} ms`,
     })
 
-    // The premise: the second member took partitions over while much of the backlog was still waiting.
+    // The premise: the second member started while most of the backlog was still waiting, and took partitions.
+    // (How long the rebalance itself takes is the member's business: a member that finishes its revoked work first
+    // may own fewer inputs' worth of backlog when the second one gets its share.)
+    expect(outcomesAtJoin).toBeLessThan(outcome.inputs / 2)
     expect(joined, 'the second member owns partitions').toBe(true)
-    expect(outcomesAtRebalance).toBeLessThan(outcome.inputs * 0.8)
     for (const stop of outcome.stops) expect.soft(stop.exit, `member ${stop.member}'s exit`).toBe(0)
     expect.soft(outcome.unexpectedExits.map((u) => `member ${u.member}: ${u.exit}`)).toEqual([])
     expect.soft(outcome.audit.missing.length, 'inputs without an outcome').toBe(0)

@@ -64,7 +64,9 @@ const memberConfig = (
   // Enough attempts that the simulator's random 503s and a brief over-budget 429 never exhaust them: every valid
   // input must end as a result, so HubSpot's state can be checked against the inputs exactly.
   retry: { maxAttempts: 20, baseDelayMs: 100, maxDelayMs: 2_000 },
-  limits: { commitIntervalMs: 500, maxInFlightRecords: 1_000, shutdownTimeoutMs: settings.shutdownTimeoutMs },
+  // maxInFlightRecords stays at its default (10,000), as an operator runs it: a member fetches far ahead, so a
+  // rebalance finds much unfinished work, which is what issue 12 is about.
+  limits: { commitIntervalMs: 500, shutdownTimeoutMs: settings.shutdownTimeoutMs },
   log: { level: 'info' },
 })
 
@@ -124,6 +126,8 @@ export interface RunOutcome {
   readonly completed: boolean
   readonly completedAfterMs: number
   readonly stops: readonly MemberStop[]
+  /** Per member, how each of its processes ended. */
+  readonly exitHistory: readonly string[]
   readonly unexpectedExits: readonly UnexpectedExit[]
   /** `topic/partition: committed C of end E` for every partition whose committed offset is not its end. */
   readonly uncommitted: readonly string[]
@@ -191,6 +195,7 @@ export const finishRun = async (
     completed,
     completedAfterMs,
     stops,
+    exitHistory: group.exitHistory(),
     unexpectedExits: group.unexpectedExits(),
     uncommitted,
     wrongKinds: wrongKinds(audit, records),
@@ -230,6 +235,7 @@ export const runFigures = (run: RunOutcome): Record<string, unknown> => {
     'exits after SIGTERM': run.stops
       .map((s) => `member ${s.member}: ${s.exit} after ${s.afterMs} ms`)
       .join('; '),
+    'exit codes per member (every process)': run.exitHistory.join('; '),
     'members that ended on their own': run.unexpectedExits
       .map((u) => `member ${u.member}: ${u.exit}`)
       .join('; '),

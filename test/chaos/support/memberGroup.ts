@@ -104,6 +104,14 @@ export class MemberGroup {
     }
   }
 
+  /** Per member, how each of its processes ended (`SIGKILL → SIGKILL → 0`), in order. */
+  exitHistory(): string[] {
+    return this.slots.map(
+      (processes, member) =>
+        `member ${member}: ${processes.map((p) => p.child.exitCode ?? p.child.signalCode ?? 'running').join(' → ')}`,
+    )
+  }
+
   unexpectedExits(): readonly UnexpectedExit[] {
     return this.unexpected
   }
