@@ -15,9 +15,9 @@ import { killSchedule } from './support/killSchedule.js'
  * Issue 12's chaos test, as an operator would run the service: three `attendance-stream run` members of one group
  * on a backlog with malformed records, a HubSpot with random 503s and a 100-per-10-s limit, and `kill -9` of a
  * random member every 2–4 s during the first seconds of work, each killed member started again at once. Then,
- * once every input has an outcome (waited for generously), SIGTERM to all. It judges outcomes only: exit codes,
- * outcome records, committed offsets and HubSpot's state. Duplicates are allowed here (at least once) and only
- * reported; the scale-out test bounds them.
+ * once every input has an outcome and the group has committed everything (waited for generously), SIGTERM to
+ * all. It judges outcomes only: exit codes, outcome records, committed offsets and HubSpot's state. Duplicates
+ * are allowed here (at least once) and only reported; the scale-out test bounds them.
  *
  * `npm test` runs the light variant once; `npm run chaos` (CHAOS=full) runs more records, a longer chaos and
  * several rounds. Every random choice (inputs, kills, the simulator's faults) comes from the printed seed:

@@ -58,7 +58,7 @@ describe('scale-out: a second CLI member joins a busy first one', () => {
     )
     const outcomesAtRebalance = watcher.inputsWithOutcome()
 
-    const outcome = await finishRun(run, { outcomeDeadlineMs: 120_000, exitGraceMs: 5_000 })
+    const outcome = await finishRun(run, { outcomeDeadlineMs: 90_000, exitGraceMs: 5_000 })
     const { inputsWithMoreThanOneOutcome } = duplicateFigures(outcome.audit)
     printFigures('scale-out (2 members, the second joins ~3 s after the first outcome)', {
       ...runFigures(outcome),

@@ -23,9 +23,10 @@ import { type OutcomeWatcher, watchOutcomes } from './outcomeWatcher.js'
 
 /**
  * A run of CLI members in one group, shared by the chaos and scale-out tests. It starts with a backlog already on
- * the input topic and the simulator up; it ends by waiting (generously) until every input has an outcome,
- * SIGTERMing everyone and reading back what Kafka and the simulator hold. Nothing here judges how long anything
- * took, except the one deadline the product promises: a stopped member exits within `shutdownTimeoutMs`.
+ * the input topic and the simulator up; it ends by waiting (generously) until every input has an outcome and
+ * every offset is committed, SIGTERMing everyone and reading back what Kafka and the simulator hold. The tests
+ * judge no durations, except the one deadline the product promises: a stopped member exits within
+ * `shutdownTimeoutMs`.
  */
 
 /** The settings a test chooses for its members; the rest of their config is the same for every group test. */
@@ -125,6 +126,9 @@ export interface RunOutcome {
   /** True when every input had an outcome before the deadline (the members were then stopped anyway). */
   readonly completed: boolean
   readonly completedAfterMs: number
+  /** True when, besides, the group had committed every partition to its end before the deadline. */
+  readonly settled: boolean
+  readonly settledAfterMs: number
   readonly stops: readonly MemberStop[]
   /** Per member, how each of its processes ended. */
   readonly exitHistory: readonly string[]
@@ -152,8 +156,9 @@ export interface ParticipationMismatches {
 }
 
 /**
- * Waits until every input has an outcome (or `outcomeDeadlineMs` passed: the members are then stopped anyway and
- * the figures say what is missing), SIGTERMs every member, and reads back what Kafka and the simulator hold.
+ * Waits until every input has an outcome and the group has committed everything (or `outcomeDeadlineMs` passed:
+ * the members are then stopped anyway and the figures say what is missing), SIGTERMs every member, and reads back
+ * what Kafka and the simulator hold.
  */
 export const finishRun = async (
   run: GroupRun,
@@ -165,11 +170,18 @@ export const finishRun = async (
 ): Promise<RunOutcome> => {
   const { topics, records, group, watcher } = run
   const startedWaiting = Date.now()
-  const completed = await waitFor(
-    () => watcher.inputsWithOutcome() >= records.length,
-    options.outcomeDeadlineMs,
-  )
+  const deadline = startedWaiting + options.outcomeDeadlineMs
+  const completed = await waitFor(() => watcher.inputsWithOutcome() >= records.length, deadline - Date.now())
   const completedAfterMs = Date.now() - startedWaiting
+  // Every input having an outcome is not the end of the work: a member may still be redoing what it fetched before
+  // another member finished it (at least once). The group is done when it has committed every partition to its
+  // end; a group that never gets there is stopped at the deadline all the same.
+  let settled = completed
+  while (settled && (await uncommittedPartitions(topics)).length > 0) {
+    if (Date.now() > deadline) settled = false
+    else await sleep(1_000)
+  }
+  const settledAfterMs = Date.now() - startedWaiting
   const stops = await group.stopAll(run.settings.shutdownTimeoutMs + options.exitGraceMs)
   await watcher.stop()
   const audit = await auditOutcomes({
@@ -178,22 +190,15 @@ export const finishRun = async (
     resultsTopic: topics.results,
     errorsTopic: topics.errors,
   })
-  const [committed, ends] = await withAdmin(async (admin) => [
-    await committedOffsets(admin, topics.groupId, [topics.input]),
-    await endOffsets(admin, [topics.input]),
-  ])
-  const uncommitted = [...ends]
-    .filter(([topicPartition, end]) => committed.get(topicPartition) !== end)
-    .map(
-      ([topicPartition, end]) =>
-        `${topicPartition}: committed ${committed.get(topicPartition)} of end ${end}`,
-    )
+  const uncommitted = await uncommittedPartitions(topics)
   return {
     inputs: records.length,
     malformed: records.filter((r) => r.expected === undefined).length,
     audit,
     completed,
     completedAfterMs,
+    settled,
+    settledAfterMs,
     stops,
     exitHistory: group.exitHistory(),
     unexpectedExits: group.unexpectedExits(),
@@ -202,6 +207,20 @@ export const finishRun = async (
     participations: participationMismatches(run.sim, records),
     warnings: warnings(group.output()),
   }
+}
+
+/** `topic/partition: committed C of end E` for every input partition the group has not committed to its end. */
+const uncommittedPartitions = async (topics: PipelineTopics): Promise<string[]> => {
+  const [committed, ends] = await withAdmin(async (admin) => [
+    await committedOffsets(admin, topics.groupId, [topics.input]),
+    await endOffsets(admin, [topics.input]),
+  ])
+  return [...ends]
+    .filter(([topicPartition, end]) => committed.get(topicPartition) !== end)
+    .map(
+      ([topicPartition, end]) =>
+        `${topicPartition}: committed ${committed.get(topicPartition)} of end ${end}`,
+    )
 }
 
 /** Inputs with more than one outcome, and the outcome records beyond the first of each. */
@@ -231,7 +250,10 @@ export const runFigures = (run: RunOutcome): Record<string, unknown> => {
     'extra outcome records': extraOutcomeRecords,
     'every input had an outcome': run.completed
       ? `yes, ${run.completedAfterMs} ms after the wait began`
-      : 'NO',
+      : 'NO (stopped at the deadline)',
+    'all committed before SIGTERM': run.settled
+      ? `yes, ${run.settledAfterMs} ms after the wait began`
+      : `NO (stopped after ${run.settledAfterMs} ms)`,
     'exits after SIGTERM': run.stops
       .map((s) => `member ${s.member}: ${s.exit} after ${s.afterMs} ms`)
       .join('; '),
