@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { type Admin, Kafka, logLevel, type Message } from 'kafkajs'
+import { createTopicsWithLeaders } from '../../src/testing/kafka/createTopicsWithLeaders.js'
 
 /** The broker a benchmark run uses, and the few Kafka chores every scenario needs. */
 export interface BenchKafka {
@@ -31,9 +32,7 @@ export const benchKafka = (brokers: readonly string[]): BenchKafka => {
     client,
     withAdmin,
     createTopic: (topic, partitions) =>
-      withAdmin(async (admin) => {
-        await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true })
-      }),
+      withAdmin((admin) => createTopicsWithLeaders(admin, [{ topic, numPartitions: partitions }])),
     produce: async (topic, messages, chunk = 5_000) => {
       const producer = client().producer()
       await producer.connect()
