@@ -155,6 +155,28 @@ const kafkaJsGroupConsumer = (options: KafkaJsPortOptions, scheduler: SchedulerL
     commit: async (offsets) => {
       if (offsets.length > 0) await consumer.commitOffsets(offsets.map((o) => ({ ...o })))
     },
+    committed: async (partitions) => {
+      const topics = [...new Set(partitions.map((p) => p.topic))]
+      if (topics.length === 0) return []
+      const wanted = new Set(partitions.map((p) => `${p.partition}:${p.topic}`))
+      const admin = options.kafka.admin()
+      await admin.connect()
+      try {
+        const byTopic = await admin.fetchOffsets({ groupId: options.groupId, topics })
+        return byTopic.flatMap(({ topic, partitions: list }) =>
+          list
+            .filter((p) => wanted.has(`${p.partition}:${topic}`) && BigInt(p.offset) >= 0n)
+            .map((p) => ({
+              topic,
+              partition: p.partition,
+              offset: p.offset,
+              ...(p.metadata === null || p.metadata === undefined ? {} : { metadata: p.metadata }),
+            })),
+        )
+      } finally {
+        await admin.disconnect()
+      }
+    },
     stop: async () => {
       if (stopped) return
       stopped = true

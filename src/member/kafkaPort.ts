@@ -43,6 +43,11 @@ export interface GroupConsumerPort {
   resume(): void
   /** Commits through the group's current generation; rejects when the generation ended or Kafka refused. */
   commit(offsets: readonly TopicPartitionOffset[]): Promise<void>
+  /**
+   * The group's committed offsets (with their metadata) of these partitions; a partition with no commit is
+   * absent.
+   */
+  committed(partitions: readonly TopicPartition[]): Promise<readonly TopicPartitionOffset[]>
   /** Leaves the group and closes the connections. Idempotent. */
   stop(): Promise<void>
 }

@@ -37,6 +37,8 @@ export interface MemberCounters {
   recordsIn: number
   /** Records refetched after a rebalance that were already in flight or done here, turned away. */
   refetchedSkipped: number
+  /** Records the completion marks of a partition's last commit named as done by its previous holder, skipped. */
+  doneElsewhere: number
   /** Outcome records acknowledged by Kafka, by kind. */
   results: number
   errors: number
@@ -63,6 +65,7 @@ export interface MemberCounters {
 export const newMemberCounters = (): MemberCounters => ({
   recordsIn: 0,
   refetchedSkipped: 0,
+  doneElsewhere: 0,
   results: 0,
   errors: 0,
   errorsByCode: {},

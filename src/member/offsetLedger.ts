@@ -1,3 +1,4 @@
+import { decodeCompletionMarks, encodeCompletionMarks } from './completionMarks.js'
 import type { Lease } from './sourceRecord.js'
 
 /**
@@ -28,6 +29,8 @@ export interface TopicPartitionOffset {
   readonly partition: number
   /** Kafka's convention: the next offset to read, as an int64 string. */
   readonly offset: string
+  /** The commit's metadata: the completion marks of what is done above `offset` (completionMarks.ts). */
+  readonly metadata?: string
 }
 
 /** A partition of a topic. */
@@ -60,6 +63,10 @@ interface PartitionState {
   committed: bigint
   /** Scheduler time the safe point last moved (or the partition was first admitted): for stall warnings. */
   movedAt: number
+  /** Completions so far, and how many of them the last commit (or the one in progress) described. */
+  completions: number
+  offered: number
+  committedCompletions: number
 }
 
 /** Compact the queue once this many finished entries sit before its head and they are its larger half. */
@@ -93,6 +100,8 @@ const indexOf = (queue: readonly bigint[], from: number, offset: bigint): number
 /** Which offsets are safe to commit, per partition: see the module comment above and docs/architecture.md. */
 export class OffsetLedger {
   readonly #partitions = new Map<string, Map<number, PartitionState>>()
+  /** Offsets a previous holder's completion marks say are done, per partition not yet admitted from. */
+  readonly #doneElsewhere = new Map<string, Map<number, Set<bigint>>>()
   #inFlight = 0
 
   /** Admitted-but-unfinished records over all partitions: what backpressure compares to its high-water mark. */
@@ -117,6 +126,9 @@ export class OffsetLedger {
         last: value,
         committed: value,
         movedAt: now,
+        completions: 0,
+        offered: 0,
+        committedCompletions: 0,
       }
       let byPartition = this.#partitions.get(topic)
       if (byPartition === undefined) {
@@ -132,6 +144,39 @@ export class OffsetLedger {
     state.last = value
     this.#inFlight++
     return state.lease
+  }
+
+  /**
+   * Takes in the completion marks of a partition's last commit (when the member gets the partition): the records
+   * they name are done, and `admitIfDone` admits them as finished instead of handing them to the flow again.
+   */
+  expectDone(topic: string, partition: number, committed: TopicPartitionOffset): void {
+    const done = decodeCompletionMarks(parseOffset(committed.offset), committed.metadata)
+    if (done.size === 0) {
+      this.#doneElsewhere.get(topic)?.delete(partition)
+      return
+    }
+    let byPartition = this.#doneElsewhere.get(topic)
+    if (byPartition === undefined) {
+      byPartition = new Map()
+      this.#doneElsewhere.set(topic, byPartition)
+    }
+    byPartition.set(partition, done)
+  }
+
+  /**
+   * When the completion marks say this offset is done, admits it as finished (it is never handed to the flow)
+   * and returns true.
+   */
+  admitIfDone(topic: string, partition: number, offset: string, now = 0): boolean {
+    const done = this.#doneElsewhere.get(topic)?.get(partition)
+    if (done === undefined) return false
+    const value = parseOffset(offset)
+    if (!done.delete(value)) return false
+    if (done.size === 0) this.#doneElsewhere.get(topic)?.delete(partition)
+    const lease = this.admit(topic, partition, offset, now)
+    if (lease !== undefined) this.complete(topic, partition, offset, lease, now)
+    return true
   }
 
   /**
@@ -155,6 +200,7 @@ export class OffsetLedger {
       )
     }
     this.#inFlight--
+    state.completions++
     if (at !== state.head) {
       state.completed.add(value)
       return true
@@ -190,14 +236,19 @@ export class OffsetLedger {
 
   /**
    * Per partition whose safe point moved past its last `markCommitted` (or, before any, past the first offset
-   * admitted, where reading started): the offset to commit.
+   * admitted, where reading started), or that finished more records above it since: the offset to commit, with
+   * the completion marks of what is done above it.
    */
   committable(): TopicPartitionOffset[] {
     const out: TopicPartitionOffset[] = []
     for (const [topic, byPartition] of this.#partitions) {
       for (const [partition, state] of byPartition) {
         const safe = safePoint(state)
-        if (safe > state.committed) out.push({ topic, partition, offset: String(safe) })
+        const marksChanged = state.completed.size > 0 && state.completions !== state.committedCompletions
+        if (safe <= state.committed && !marksChanged) continue
+        state.offered = state.completions
+        const metadata = encodeCompletionMarks(safe, state.completed)
+        out.push({ topic, partition, offset: String(safe), ...(metadata === undefined ? {} : { metadata }) })
       }
     }
     return out
@@ -213,6 +264,7 @@ export class OffsetLedger {
       if (state === undefined) continue
       const value = parseOffset(offset)
       if (value > state.committed) state.committed = value
+      state.committedCompletions = state.offered
     }
   }
 
@@ -230,6 +282,7 @@ export class OffsetLedger {
     state.lease.revoked = true
     byPartition.delete(partition)
     if (byPartition.size === 0) this.#partitions.delete(topic)
+    this.#doneElsewhere.get(topic)?.delete(partition)
     return unfinished
   }
 

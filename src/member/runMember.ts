@@ -127,6 +127,8 @@ export function runMember(options: MemberOptions): Member {
   let commitTimer: Subscription | undefined
   let stopTimer: Subscription | undefined
   const stalled = new Map<string, string>()
+  // Partitions newly assigned whose completion marks are still being read: their records wait until then.
+  const loadingMarks = new Set<string>()
 
   // ── backpressure ──────────────────────────────────────────────────────────────────────────────────────
   const pause = (): void => {
@@ -205,7 +207,7 @@ export function runMember(options: MemberOptions): Member {
     fetched: readonly FetchedRecord[],
     highWatermark?: string,
   ): number => {
-    if (state !== 'running') return 0
+    if (state !== 'running' || loadingMarks.has(`${partition}:${topic}`)) return 0
     if (highWatermark !== undefined) setHighWatermark(topic, partition, BigInt(highWatermark))
     const now = scheduler.now()
     let taken = 0
@@ -218,6 +220,10 @@ export function runMember(options: MemberOptions): Member {
         break
       }
       taken++
+      if (ledger.admitIfDone(topic, partition, record.offset, now)) {
+        counters.doneElsewhere++
+        continue
+      }
       const lease = ledger.admit(topic, partition, record.offset, now)
       if (lease === undefined) {
         counters.refetchedSkipped++
@@ -232,7 +238,10 @@ export function runMember(options: MemberOptions): Member {
   const onAssigned = (assignment: readonly TopicPartition[]): void => {
     joined = true
     const kept = new Set(assignment.map(({ topic, partition }) => `${partition}:${topic}`))
-    const revoked = ledger.partitions().filter(({ topic, partition }) => !kept.has(`${partition}:${topic}`))
+    const held = ledger.partitions()
+    const revoked = held.filter(({ topic, partition }) => !kept.has(`${partition}:${topic}`))
+    const heldKeys = new Set(held.map(({ topic, partition }) => `${partition}:${topic}`))
+    readCompletionMarks(assignment.filter(({ topic, partition }) => !heldKeys.has(`${partition}:${topic}`)))
     let abandoned = 0
     for (const { topic, partition } of revoked) {
       abandoned += ledger.revoke(topic, partition)
@@ -256,6 +265,29 @@ export function runMember(options: MemberOptions): Member {
       events.next({ type: 'abandoned', partitions: revoked, records: abandoned })
     }
     relieve()
+  }
+
+  /**
+   * A partition this member did not hold: what its last commit's completion marks say is done above the
+   * committed offset is skipped instead of redone. Its records wait until the marks are read (a failure to read
+   * them only costs duplicates).
+   */
+  const readCompletionMarks = (partitions: readonly TopicPartition[]): void => {
+    if (partitions.length === 0) return
+    const keys = partitions.map(({ topic, partition }) => `${partition}:${topic}`)
+    for (const key of keys) loadingMarks.add(key)
+    kafka.consumer
+      .committed(partitions)
+      .then(
+        (commits) => {
+          for (const commit of commits) ledger.expectDone(commit.topic, commit.partition, commit)
+        },
+        (error: unknown) =>
+          log.warn('could not read the completion marks of new partitions', { error: messageOf(error) }),
+      )
+      .finally(() => {
+        for (const key of keys) loadingMarks.delete(key)
+      })
   }
 
   // ── the flow's side ───────────────────────────────────────────────────────────────────────────────────

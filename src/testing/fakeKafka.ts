@@ -71,6 +71,7 @@ const tp = (topic: string, partition: number): string => `${topic}/${partition}`
 export function createFakeKafka(options: FakeKafkaOptions): FakeKafka {
   const members = new Map<string, FakeMember>()
   const committed = new Map<string, bigint>()
+  const metadata = new Map<string, string>()
   const written: WrittenMessage[] = []
   // Killed members are dead processes: whatever they still try to send never arrives.
   const killed = new Set<string>()
@@ -133,8 +134,28 @@ export function createFakeKafka(options: FakeKafkaOptions): FakeKafka {
         if (m === undefined || m !== member || m.generation !== generation) {
           throw new Error(`ILLEGAL_GENERATION: ${id} is not in generation ${generation}`)
         }
-        for (const { topic, partition, offset } of offsets)
+        for (const { topic, partition, offset, metadata: marks } of offsets) {
           committed.set(tp(topic, partition), BigInt(offset))
+          if (marks === undefined) metadata.delete(tp(topic, partition))
+          else metadata.set(tp(topic, partition), marks)
+        }
+      },
+      committed: async (wanted: readonly TopicPartition[]) => {
+        await Promise.resolve()
+        return wanted.flatMap(({ topic, partition }) => {
+          const offset = committed.get(tp(topic, partition))
+          const marks = metadata.get(tp(topic, partition))
+          return offset === undefined
+            ? []
+            : [
+                {
+                  topic,
+                  partition,
+                  offset: String(offset),
+                  ...(marks === undefined ? {} : { metadata: marks }),
+                },
+              ]
+        })
       },
       stop: async () => {
         if (member !== undefined && members.get(id) === member) {

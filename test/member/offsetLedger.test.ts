@@ -23,7 +23,8 @@ describe('OffsetLedger', () => {
     for (const offset of ['10', '11', '12', '13']) ledger.admit('scans', 3, offset)
     ledger.complete('scans', 3, '12')
     ledger.complete('scans', 3, '11')
-    expect(ledger.committable()).toEqual([])
+    // Still at 10, which is unfinished; what is done above it goes along as completion marks (11 and 12).
+    expect(ledger.committable()).toEqual([{ topic: 'scans', partition: 3, offset: '10', metadata: 'as1:Aw' }])
     ledger.complete('scans', 3, '10')
     expect(ledger.committable()).toEqual([{ topic: 'scans', partition: 3, offset: '13' }])
     expect(ledger.unfinished('scans', 3)).toBe(1)
@@ -55,7 +56,9 @@ describe('OffsetLedger', () => {
     ledger.admit('compacted', 0, '41')
     ledger.complete('compacted', 0, '41')
     ledger.complete('compacted', 0, '3')
-    expect(ledger.committable()).toEqual([{ topic: 'compacted', partition: 0, offset: '40' }])
+    expect(ledger.committable()).toEqual([
+      { topic: 'compacted', partition: 0, offset: '40', metadata: 'as1:AQ' },
+    ])
     ledger.complete('compacted', 0, '40')
     expect(ledger.committable()).toEqual([{ topic: 'compacted', partition: 0, offset: '42' }])
   })
@@ -125,6 +128,34 @@ describe('OffsetLedger', () => {
     expect(ledger.committable()).toEqual([{ topic: 't', partition: 0, offset: '11' }])
   })
 
+  it('commits the completion marks of what is done above the safe point, and again when they grow', () => {
+    const ledger = new OffsetLedger()
+    for (const offset of ['10', '11', '12', '13']) ledger.admit('t', 0, offset)
+    ledger.complete('t', 0, '12')
+    const first = ledger.committable()
+    expect(first).toEqual([{ topic: 't', partition: 0, offset: '10', metadata: 'as1:Ag' }])
+    ledger.markCommitted(first)
+    expect(ledger.committable()).toEqual([]) // nothing new
+    ledger.complete('t', 0, '13')
+    expect(ledger.committable()).toEqual([{ topic: 't', partition: 0, offset: '10', metadata: 'as1:Bg' }])
+  })
+
+  it('admits what a previous holder marked as done as finished, never as work', () => {
+    const ledger = new OffsetLedger()
+    ledger.expectDone('t', 0, { topic: 't', partition: 0, offset: '10', metadata: 'as1:Bg' }) // 12 and 13 done
+    expect(ledger.admitIfDone('t', 0, '10')).toBe(false)
+    expect(ledger.admit('t', 0, '10')).toBeDefined()
+    expect(ledger.admitIfDone('t', 0, '11')).toBe(false)
+    ledger.admit('t', 0, '11')
+    expect(ledger.admitIfDone('t', 0, '12')).toBe(true)
+    expect(ledger.admitIfDone('t', 0, '13')).toBe(true)
+    expect(ledger.inFlight).toBe(2)
+    ledger.complete('t', 0, '10')
+    ledger.complete('t', 0, '11')
+    expect(ledger.committable()).toEqual([{ topic: 't', partition: 0, offset: '14' }])
+    expect(ledger.admitIfDone('t', 0, '12')).toBe(false) // marks are used once
+  })
+
   it('reports partitions whose safe point has not moved since a given time', () => {
     const ledger = new OffsetLedger()
     ledger.admit('t', 0, '1', 100)
@@ -162,7 +193,10 @@ describe('OffsetLedger', () => {
       ledger.admit('t', 0, String(i))
       ledger.complete('t', 0, String(i))
     }
-    expect(ledger.committable()).toEqual([])
+    // Stuck at 0; the marks say what is done above it, as far as they reach.
+    const stuck = ledger.committable()
+    expect(stuck.map((c) => c.offset)).toEqual(['0'])
+    expect(stuck[0]?.metadata?.length).toBeLessThan(4_096)
     ledger.complete('t', 0, '0')
     expect(ledger.committable()).toEqual([{ topic: 't', partition: 0, offset: String(n) }])
     // A steady stream where completions follow tracks: the queue is emptied, not grown.

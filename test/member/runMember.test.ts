@@ -152,6 +152,30 @@ describe('runMember', () => {
     expect(a.metrics().refetchedSkipped).toBe(5)
   })
 
+  it('skips, on a partition it gets, what the previous holder marked as done in its last commit', async () => {
+    const { flow, given, answer } = holdingFlow()
+    const { kafka, scheduler, start } = setup([10], flow)
+    start('a')
+    await settle()
+    kafka.deliver('a', () => 0, 10)
+    // Out of order: everything but offsets 2 and 5 is done; the commit can only say 2, plus marks.
+    for (const record of given.filter((r) => r.offset !== '2' && r.offset !== '5')) answer(result(record, {}))
+    await advance(scheduler, 150)
+    expect(kafka.committed().get('in/0')).toBe(2n)
+    await kafka.kill('a')
+    given.length = 0
+    const b = start('b')
+    await settle()
+    await settle()
+    kafka.deliver('b', () => 0, 10)
+    expect(given.map((r) => r.offset)).toEqual(['2', '5'])
+    expect(b.metrics()).toMatchObject({ doneElsewhere: 6, recordsIn: 2 })
+    answer(result(given[0] as SourceRecord, {}))
+    answer(result(given[1] as SourceRecord, {}))
+    await advance(scheduler, 150)
+    expect(kafka.committed().get('in/0')).toBe(10n)
+  })
+
   it('abandons the unfinished records of a revoked partition at once, drops their late outcomes, and says so', async () => {
     const { flow, given, answer } = holdingFlow()
     const { kafka, scheduler, start, lines, events } = setup([0, 5], flow)
