@@ -9,7 +9,14 @@ import type {
 import { AttendanceStreamError } from '../../errors.js'
 import type { CallFailure, CallResult } from './callResult.js'
 import { interpretResponse } from './interpretResponse.js'
-import { type ApiVersion, isUpsertVariant, type Variant, variantPath } from './paths.js'
+import {
+  type ApiVersion,
+  isUpsertVariant,
+  queryValueProblem,
+  segmentProblem,
+  type Variant,
+  variantPath,
+} from './paths.js'
 
 export type { ApiVersion } from './paths.js'
 
@@ -219,6 +226,15 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
     }
   }
 
+  const refused = (message: string): CallFailure => ({
+    _tag: 'failure',
+    kind: 'validation',
+    retryable: false,
+    message,
+    rateLimit: {},
+    details: [],
+  })
+
   const send = async (
     variant: Variant,
     eventId: string,
@@ -228,22 +244,34 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
     opts: CallOptions | undefined,
   ): Promise<CallResult> => {
     if (isUpsertVariant(variant) && (externalAccountId === undefined || externalAccountId === ''))
-      return {
-        _tag: 'failure',
-        kind: 'validation',
-        retryable: false,
-        message: `variant ${variant} (upsert) needs externalAccountId`,
-        rateLimit: {},
-        details: [],
-      }
+      return refused(`variant ${variant} (upsert) needs externalAccountId`)
+    // Refused unsent: no encoding makes these safe (see segmentProblem). The values are user data, not secrets.
+    const idName = variant === 'C' || variant === 'D' ? 'objectId' : 'externalEventId'
+    const badSegment = typeof eventId === 'string' ? segmentProblem(eventId) : 'is not a string'
+    if (badSegment !== undefined) return refused(`${idName} ${badSegment}: the request was not sent`)
+    const badState = typeof subscriberState === 'string' ? segmentProblem(subscriberState) : 'is not a string'
+    if (badState !== undefined) return refused(`subscriberState ${badState}: the request was not sent`)
+    const badAccount = externalAccountId === undefined ? undefined : queryValueProblem(externalAccountId)
+    if (badAccount !== undefined) return refused(`externalAccountId ${badAccount}: the request was not sent`)
     if (closed) return transportFailure(new Error('closed'), undefined)
-    const target = {
-      variant,
-      eventId,
-      subscriberState,
-      ...(externalAccountId === undefined ? {} : { externalAccountId }),
+    // Inside a try: whatever building the path or the body throws becomes a validation result, never an
+    // exception (and not a retryable network failure: the same request would fail the same way).
+    let path: string
+    let body: string
+    try {
+      const target = {
+        variant,
+        eventId,
+        subscriberState,
+        ...(externalAccountId === undefined ? {} : { externalAccountId }),
+      }
+      path = `${basePath}${variantPath(apiVersion, target)}`
+      body = JSON.stringify({ inputs })
+    } catch (e) {
+      return refused(
+        `the request could not be built (${e instanceof Error ? e.name : 'error'}): it was not sent`,
+      )
     }
-    const path = `${basePath}${variantPath(apiVersion, target)}`
     const signal = opts?.signal
     try {
       const res = await pool.request({
@@ -255,7 +283,7 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
           accept: 'application/json',
           'user-agent': userAgent,
         },
-        body: JSON.stringify({ inputs }),
+        body,
         ...(signal === undefined ? {} : { signal }),
       })
       // The body is always read to its end (or destroyed by undici on error): an unread body pins the socket.

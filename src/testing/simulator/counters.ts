@@ -27,6 +27,8 @@ export interface SimulatorCounters {
   readonly inputsRejected: number
   readonly rateLimited: { readonly total: number; readonly tenSecondly: number; readonly daily: number }
   readonly faults: { readonly status: number; readonly reset: number; readonly hang: number }
+  /** Requests whose handling threw (answered 500 `SIMULATOR_CRASH`): a simulator bug, never an injected fault. */
+  readonly handlerCrashes: number
   readonly tokens: Readonly<Record<string, TokenCounters>>
 }
 
@@ -44,6 +46,7 @@ export class CounterBook {
   connections = 0
   inputsAccepted = 0
   inputsRejected = 0
+  handlerCrashes = 0
   readonly rateLimited = { total: 0, tenSecondly: 0, daily: 0 }
   readonly faults = { status: 0, reset: 0, hang: 0 }
   private readonly byRoute = new Map<string, Map<string, number>>()
@@ -79,6 +82,7 @@ export class CounterBook {
       inputsRejected: this.inputsRejected,
       rateLimited: { ...this.rateLimited },
       faults: { ...this.faults },
+      handlerCrashes: this.handlerCrashes,
       tokens: Object.fromEntries(
         [...this.tokens].map(([k, t]) => [
           k,

@@ -75,6 +75,16 @@ export interface HubSpotSimulatorOptions {
   readonly now?: () => number
   /** `status` of A–D success bodies. Default `'COMPLETE'`. */
   readonly batchStatus?: 'COMPLETE' | 'PENDING' | 'PROCESSING' | 'CANCELED'
+  /**
+   * Whether the email upsert (F) creates a contact it does not know. Default false: HubSpot's docs say the
+   * contact must exist for the upserts (E, F); only the email-create variants (B, D) create contacts.
+   */
+  readonly upsertCreatesContacts?: boolean
+  /**
+   * Called with every error thrown inside the simulator's request handler (a simulator bug, or a throwing
+   * injected `now`). Such a request is answered 500 `SIMULATOR_CRASH` and counted in `handlerCrashes()`.
+   */
+  readonly onHandlerCrash?: (error: unknown) => void
 }
 
 /** A running simulator: its URL and token, its state, its counters, and knobs to change while it runs. */
@@ -101,6 +111,11 @@ export interface HubSpotSimulator {
   participations(): Participation[]
   /** What the simulator counted so far. */
   counters(): SimulatorCounters
+  /**
+   * Errors thrown inside the request handler, oldest first. A test should expect none: a crash is answered
+   * 500, which a client retries like an injected fault, so without this check a simulator bug could pass.
+   */
+  handlerCrashes(): readonly unknown[]
   /** For every request carrying `token`, how many such requests arrived in the window ending at it. */
   windowCounts(token: string, intervalMs?: number): number[]
   /** Closes the server and every open socket, hung requests included. */
@@ -129,6 +144,8 @@ export async function startHubSpotSimulator(
   const maxBatchSize = options.maxBatchSize ?? 100
   const eventsAuto = options.events === 'auto'
   const contactsAuto = options.contacts === 'auto'
+  const upsertCreatesContacts = options.upsertCreatesContacts ?? false
+  const crashes: unknown[] = []
   let partialFailureMode: PartialFailureMode = options.partialFailureMode ?? 'per-input'
   const counters = new CounterBook(intervalMs)
   const faults = new FaultInjector(options.seed ?? 1)
@@ -330,6 +347,7 @@ export async function startHubSpotSimulator(
         res,
         rk,
         429,
+        // As HubSpot's 429s: errorType and policyName, and no `category` (contract §5).
         {
           status: 'error',
           message: `You have reached your ${decision.policy === 'DAILY' ? 'daily' : 'ten_secondly_rolling'} limit.`,
@@ -337,7 +355,6 @@ export async function startHubSpotSimulator(
           correlationId: randomUUID(),
           policyName: decision.policy,
           groupName: 'publicapi:marketing-events',
-          category: 'RATE_LIMITS',
         },
         headers,
       )
@@ -403,7 +420,18 @@ export async function startHubSpotSimulator(
             message: `Invalid email address: ${input.email}`,
             code: 'INVALID_EMAIL',
           })
-        else good.push({ input, contact: store.contactByEmail(input.email, undefined), index })
+        else {
+          const contact = store.contactByEmail(input.email, undefined)
+          if (contact === undefined && upsert && !upsertCreatesContacts)
+            bad.push({
+              index,
+              key: 'emails',
+              value: input.email,
+              message: `Contact with email ${input.email} does not exist`,
+              code: 'CONTACT_NOT_FOUND',
+            })
+          else good.push({ input, contact, index })
+        }
       } else if (input.vid !== undefined) {
         const c = store.contactByVid(input.vid)
         if (c === undefined && !contactsAuto)
@@ -498,19 +526,44 @@ export async function startHubSpotSimulator(
     )
   }
 
+  // A crash is the simulator's fault, not HubSpot's: it is kept for `handlerCrashes()` and answered with a body
+  // that says so, so a test that only watches outcomes still has a way to notice it.
+  const crashed = (res: ServerResponse, error: unknown): void => {
+    crashes.push(error)
+    counters.handlerCrashes++
+    options.onHandlerCrash?.(error)
+    if (res.headersSent || res.destroyed) {
+      res.destroy()
+      return
+    }
+    res.statusCode = 500
+    res.setHeader('content-type', 'application/json;charset=utf-8')
+    res.end(
+      JSON.stringify({
+        status: 'error',
+        category: 'SIMULATOR_CRASH',
+        correlationId: randomUUID(),
+        message: `The simulator's handler crashed: ${error instanceof Error ? error.message : String(error)}`,
+      }),
+    )
+  }
+
   const server = createServer((req, res) => {
-    const arrival = now()
     counters.requests++
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('error', () => {})
+    let arrival: number
+    try {
+      arrival = now()
+    } catch (error) {
+      crashed(res, error)
+      return
+    }
     req.on('end', () => {
-      handle(req, res, Buffer.concat(chunks).toString('utf8'), arrival).catch(() => {
-        if (!res.headersSent) {
-          res.statusCode = 500
-          res.end()
-        }
-      })
+      handle(req, res, Buffer.concat(chunks).toString('utf8'), arrival).catch((error: unknown) =>
+        crashed(res, error),
+      )
     })
   })
   server.on('connection', () => {
@@ -541,6 +594,7 @@ export async function startHubSpotSimulator(
     contacts: () => store.listContacts(),
     participations: () => store.participations(),
     counters: () => counters.snapshot(),
+    handlerCrashes: () => [...crashes],
     windowCounts: (token, ms = intervalMs) =>
       windowCounts(counters.snapshot().tokens[token]?.arrivals ?? [], ms),
     stop: () => {

@@ -232,10 +232,14 @@ describe('startHubSpotSimulator: the contract status table', () => {
     await post(sim, path, { inputs: [] })
     const r = await post(sim, path, { inputs: [] })
     expect(r.status).toBe(429)
-    expect(r.body).toMatchObject({
+    // Exactly HubSpot's fields: errorType and policyName, no `category` (contract §5).
+    expect(r.body).toEqual({
       status: 'error',
+      message: 'You have reached your ten_secondly_rolling limit.',
       errorType: 'RATE_LIMIT',
+      correlationId: r.headers.get('x-hubspot-correlation-id'),
       policyName: 'TEN_SECONDLY_ROLLING',
+      groupName: 'publicapi:marketing-events',
     })
     expect(r.headers.get('retry-after')).toBe('10')
     expect(r.headers.get('x-hubspot-ratelimit-remaining')).toBe('0')
@@ -456,6 +460,31 @@ describe('startHubSpotSimulator: data', () => {
     })
   })
 
+  it('the email upsert (F) needs an existing contact unless upsertCreatesContacts', async () => {
+    const path = `${V3}/events/expo-2026/register/email-upsert?externalAccountId=acct-7`
+    const strict = await start({ ...known, contacts: [{ vid: 9, email: 'known@example.com' }] })
+    const unknown = await post(strict, path, { inputs: [emailInput('new@example.com')] })
+    expect(unknown.status).toBe(400)
+    expect(unknown.body).toMatchObject({
+      category: 'VALIDATION_ERROR',
+      context: { emails: ['new@example.com'] },
+      errors: [
+        {
+          message: 'Contact with email new@example.com does not exist',
+          code: 'CONTACT_NOT_FOUND',
+          in: 'inputs[0].email',
+        },
+      ],
+    })
+    expect(strict.contacts()).toEqual([{ vid: 9, email: 'known@example.com', properties: {} }])
+    expect((await post(strict, path, { inputs: [emailInput('KNOWN@example.com')] })).status).toBe(204)
+    expect(strict.participations().map((p) => p.contact.vid)).toEqual([9])
+
+    const lenient = await start({ ...known, upsertCreatesContacts: true })
+    expect((await post(lenient, path, { inputs: [emailInput('new@example.com')] })).status).toBe(204)
+    expect(lenient.contacts().flatMap((c) => c.email ?? [])).toEqual(['new@example.com'])
+  })
+
   it('an invalid email is a per-input error naming it in context.emails', async () => {
     const sim = await start(known)
     const r = await post(sim, `${V3}/555/attendance/register/email-create`, {
@@ -544,6 +573,34 @@ describe('startHubSpotSimulator: data', () => {
       inputs: [vidInput(7)],
     })
     expect(unknown.status).toBe(400)
+  })
+})
+
+describe('startHubSpotSimulator: its own crashes', () => {
+  it('counts and exposes a crash in its handler, answered 500 SIMULATOR_CRASH (not an injected fault)', async () => {
+    let armed = false
+    const seen: unknown[] = []
+    const sim = await start({
+      ...known,
+      now: () => {
+        if (armed) throw new Error('clock broke')
+        return Date.now()
+      },
+      onHandlerCrash: (e) => seen.push(e),
+    })
+    const path = `${V3}/attendance/expo-2026/register/create`
+    expect((await post(sim, path, { inputs: [] })).status).toBe(200)
+    expect(sim.handlerCrashes()).toEqual([])
+    armed = true
+    const r = await post(sim, path, { inputs: [] })
+    expect(r.status).toBe(500)
+    expect(r.body).toMatchObject({
+      category: 'SIMULATOR_CRASH',
+      message: "The simulator's handler crashed: clock broke",
+    })
+    expect(sim.handlerCrashes()).toEqual([new Error('clock broke')])
+    expect(seen).toEqual([new Error('clock broke')])
+    expect(sim.counters()).toMatchObject({ handlerCrashes: 1, faults: { status: 0, reset: 0, hang: 0 } })
   })
 })
 
