@@ -311,7 +311,7 @@ export const CONFIG_DEFAULTS = {
     defaultAccount: 'default',
     account: {
       baseUrl: 'https://api.hubapi.com',
-      apiVersion: 'v3',
+      apiVersion: '2026-09',
       mode: 'create',
       requestsPer10s: 90,
       maxInFlightRequests: 4,

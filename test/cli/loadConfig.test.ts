@@ -123,7 +123,7 @@ describe('loadConfig', () => {
       loadConfig({ file, env: { HUBSPOT_TOKEN: TOKEN, HUBSPOT_API_VERSION: '2026-03' } }),
     )
     expect(resolved.hubspot.accounts['eu']).toMatchObject({ token: TOKEN, apiVersion: '2026-03' })
-    expect(resolved.hubspot.accounts['us']).toMatchObject({ token: 'pat-us-token', apiVersion: 'v3' })
+    expect(resolved.hubspot.accounts['us']).toMatchObject({ token: 'pat-us-token', apiVersion: '2026-09' })
   })
 
   it('lists every problem, naming the variable a bad value came from', () => {

@@ -47,7 +47,7 @@ describe('resolvePipelineConfig', () => {
           default: {
             token: TOKEN,
             baseUrl: 'https://api.hubapi.com',
-            apiVersion: 'v3',
+            apiVersion: '2026-09',
             mode: 'create',
             requestsPer10s: 90,
             dailyLimit: undefined,

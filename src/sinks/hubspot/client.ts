@@ -26,7 +26,10 @@ export interface HubSpotClientOptions {
   baseUrl?: string
   /** Private-app or OAuth access token. Kept in a closure: never in messages, errors or inspect output. */
   token: string
-  /** Default `'v3'`. HubSpot plans to retire v1–v3 around 2027-09. */
+  /**
+   * Default `'2026-09'`: v1–v3 become unsupported in September 2027, and new integrations should target the
+   * current date version (contract §5). `'v3'` and `'2026-03'` stay selectable.
+   */
   apiVersion?: ApiVersion
   /** TCP+TLS connect timeout. Default 10 000 ms. */
   connectTimeoutMs?: number
@@ -166,7 +169,7 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
   const authorization = `Bearer ${token}`
   const url = parsedBase
   const basePath = url.pathname.replace(/\/+$/, '')
-  const apiVersion = options.apiVersion ?? 'v3'
+  const apiVersion = options.apiVersion ?? '2026-09'
   const now = options.now ?? Date.now
   const userAgent = options.userAgent ?? 'attendance-stream'
   const pool = new Pool(url.origin, {

@@ -157,12 +157,12 @@ describe('createHubSpotClient: variants and versions', () => {
     )
     expect(upsertObj.kind).toBe('validation')
     expect(sim.counters().byRoute).toEqual({
-      'v3:A': { '200': 1 },
-      'v3:B': { '200': 1 },
-      'v3:C': { '200': 1 },
-      'v3:D': { '200': 1 },
-      'v3:E': { '204': 1 },
-      'v3:F': { '204': 1 },
+      '2026-09:A': { '200': 1 },
+      '2026-09:B': { '200': 1 },
+      '2026-09:C': { '200': 1 },
+      '2026-09:D': { '200': 1 },
+      '2026-09:E': { '204': 1 },
+      '2026-09:F': { '204': 1 },
     })
   })
 
@@ -673,7 +673,7 @@ describe('createHubSpotClient: connections and secrets', () => {
     const sim = await simulator({ ...known, faults: { script: [{ status: 503 }, 'reset'] } })
     const client = clientFor(sim.url)
     expect(inspect(client, { depth: 10, showHidden: true })).not.toContain(TOKEN)
-    expect(inspect(client)).toBe(`HubSpotClient { baseUrl: '${sim.url}/', apiVersion: 'v3' }`)
+    expect(inspect(client)).toBe(`HubSpotClient { baseUrl: '${sim.url}/', apiVersion: '2026-09' }`)
     expect(JSON.stringify(client)).not.toContain(TOKEN)
     expect(JSON.stringify(Object.entries(client))).not.toContain('SECRET')
     const outcomes = [
