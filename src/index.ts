@@ -16,6 +16,7 @@ export * from './codecs/hubspotRequests.js'
 export * from './codecs/hubspotResponses.js'
 export * from './codecs/inputEvents.js'
 export * from './codecs/outcomeRecords.js'
+export { parseIsoTimestamp, Timestamp } from './codecs/primitives.js'
 export {
   CONFIG_DEFAULTS,
   HUBSPOT_API_VERSIONS,
@@ -24,9 +25,9 @@ export {
   type PipelineConfig,
   PipelineConfigInput,
   resolvePipelineConfig,
-} from './codecs/pipelineConfig.js'
-export { parseIsoTimestamp, Timestamp } from './codecs/primitives.js'
+} from './config/pipelineConfig.js'
 export * from './errors.js'
+export { isSecret, Secret } from './secret.js'
 // HubSpot: the typed client and the sink stage (they know nothing of Kafka).
 export { type BackoffOptions, backoffDelay } from './sinks/backoff.js'
 export {

@@ -83,3 +83,13 @@ export const RateLimitBody = t.intersection([
   t.partial({ status: t.string, message: t.string, correlationId: t.string, groupName: t.string }),
 ])
 export type RateLimitBody = t.TypeOf<typeof RateLimitBody>
+
+/**
+ * The 200 body of `POST /oauth/v1/token` (contract §5). `refresh_token` is optional here: a server that does not
+ * rotate may leave it out, and the client then keeps the one it has.
+ */
+export const OAuthTokenResponse = t.intersection([
+  t.type({ access_token: t.string, expires_in: t.number }),
+  t.partial({ refresh_token: t.string, token_type: t.string }),
+])
+export type OAuthTokenResponse = t.TypeOf<typeof OAuthTokenResponse>

@@ -2,7 +2,7 @@ import { Kafka, type KafkaConfig, type logCreator, logLevel, type SASLOptions } 
 import type { Registry } from 'prom-client'
 import { filter, map, merge, type Observable, Subject, type Subscription, share, tap } from 'rxjs'
 import type { KafkaRecord, SourceCoordinates } from '../codecs/attendanceRecord.js'
-import type { PipelineConfig } from '../codecs/pipelineConfig.js'
+import type { PipelineConfig } from '../config/pipelineConfig.js'
 import { AttendanceStreamError } from '../errors.js'
 import { createHubSpotClient, type HubSpotClient } from '../sinks/hubspot/client.js'
 import { createHubSpotSink, type HubSpotSink } from '../sinks/hubspotSink.js'
@@ -112,6 +112,7 @@ export function attendancePipeline(
     clients[name] ??= createHubSpotClient({
       baseUrl: account.baseUrl,
       token: account.token,
+      oauth: account.oauth,
       apiVersion: account.apiVersion,
       connectTimeoutMs: config.hubspot.timeouts.connectMs,
       headersTimeoutMs: config.hubspot.timeouts.headersMs,
@@ -408,5 +409,7 @@ export const kafkaConfigOf = (config: PipelineConfig): KafkaConfig => ({
   brokers: [...config.kafka.brokers],
   logLevel: logLevel.WARN,
   ...(config.kafka.ssl === undefined ? {} : { ssl: config.kafka.ssl as KafkaConfig['ssl'] }),
-  ...(config.kafka.sasl === undefined ? {} : { sasl: config.kafka.sasl as SASLOptions }),
+  ...(config.kafka.sasl === undefined
+    ? {}
+    : { sasl: { ...config.kafka.sasl, password: config.kafka.sasl.password.reveal() } as SASLOptions }),
 })

@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
+import { CONFIG_DEFAULTS } from '../../../src/config/defaults.js'
+import { Secret } from '../../../src/secret.js'
 import type { CallFailure, CallResult, CallSuccess } from '../../../src/sinks/hubspot/callResult.js'
 import {
   type ApiVersion,
@@ -731,5 +733,41 @@ describe('createHubSpotClient: configuration', () => {
       message: 'HubSpot client: baseUrl is not a valid URL',
     })
     expect(inspect(bad, { depth: 10 })).not.toContain('SECRET')
+    const withCrlf = attempt({ token: `${TOKEN}\r\nX-Injected: 1` })
+    expect(withCrlf).toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: 'HubSpot client: token must be visible ASCII characters (no spaces, CR, LF or other controls)',
+    })
+    expect(attempt({ token: new Secret('a\nb') })).toMatchObject({ code: 'INVALID_CONFIG' })
+    expect(attempt({ oauth: { clientId: 'c', clientSecret: 's', refreshToken: 'r' } })).toMatchObject({
+      message: 'HubSpot client: exactly one of token and oauth must be given',
+    })
+    expect(attempt({ token: undefined })).toMatchObject({
+      message: 'HubSpot client: exactly one of token and oauth must be given',
+    })
+    const credentials = attempt({ baseUrl: 'https://user:hunter2@api.hubapi.com' })
+    expect(credentials).toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: 'HubSpot client: baseUrl must not carry credentials (user:password@)',
+    })
+    expect(inspect(credentials, { depth: 10 })).not.toContain('hunter2')
+    expect(attempt({ baseUrl: 'http://api.hubapi.com' })).toMatchObject({
+      message: 'HubSpot client: baseUrl must be https: (http: only for a loopback host such as 127.0.0.1)',
+    })
+    expect(attempt({ baseUrl: 'http://localhost:1' })).toBeUndefined()
+  })
+
+  it('takes the token as a Secret, and its defaults from the one table', async () => {
+    const sim = await simulator(known)
+    const client = clientFor(sim.url, { token: new Secret(TOKEN) })
+    success(
+      await client.createByExternalId({
+        externalEventId: 'expo-2026',
+        subscriberState: 'register',
+        inputs: [],
+      }),
+    )
+    expect(client.apiVersion).toBe(CONFIG_DEFAULTS.hubspot.account.apiVersion)
+    expect(client.tokenStats()).toEqual({ refreshes: 0, refreshFailures: 0, expiredAnswers: 0 })
   })
 })
