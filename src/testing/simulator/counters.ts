@@ -7,6 +7,8 @@ export interface TokenCounters {
   /** Requests the rate limiter counted against the window. */
   readonly counted: number
   readonly rateLimited: number
+  /** Requests answered 401 EXPIRED_AUTHENTICATION: the token had expired when they arrived. */
+  readonly expired: number
   /** The most requests carrying this token that arrived within any `intervalMs` window. */
   readonly maxInWindow: number
   /** Arrival times (simulator clock), ascending: feed them to `windowCounts` to check every window. */
@@ -38,6 +40,7 @@ interface MutableToken {
   requests: number
   counted: number
   rateLimited: number
+  expired: number
   arrivals: number[]
 }
 
@@ -65,7 +68,7 @@ export class CounterBook {
   token(token: string): MutableToken {
     let t = this.tokens.get(token)
     if (t === undefined) {
-      t = { requests: 0, counted: 0, rateLimited: 0, arrivals: [] }
+      t = { requests: 0, counted: 0, rateLimited: 0, expired: 0, arrivals: [] }
       this.tokens.set(token, t)
     }
     return t

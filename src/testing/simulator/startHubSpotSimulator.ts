@@ -29,6 +29,37 @@ export interface SimulatorTokenSpec {
   readonly max?: number
   /** This token's daily limit; `null` for none (OAuth apps); default `rateLimit.daily`. */
   readonly daily?: number | null
+  /**
+   * Tokens with the same `account` share one rate limit, as HubSpot counts per account (an OAuth app's
+   * successive access tokens). Default: the token itself.
+   */
+  readonly account?: string
+}
+
+/** An OAuth app installed on the simulated account: what `POST /oauth/v1/token` accepts. */
+export interface SimulatorOAuthApp {
+  readonly clientId: string
+  readonly clientSecret: string
+  /** The refresh token the app starts with. */
+  readonly refreshToken: string
+}
+
+/** The OAuth token endpoint (contract §5) and the access tokens it issues. */
+export interface SimulatorOAuthOptions {
+  readonly apps: readonly SimulatorOAuthApp[]
+  /** How long an issued access token is accepted, on the simulator clock. Default 1 800 000 (30 minutes). */
+  readonly accessTokenTtlMs?: number
+  /**
+   * The `expires_in` (seconds) the endpoint reports. Default the true lifetime. Larger values imitate a token
+   * HubSpot expires or revokes early, so a client meets 401 `EXPIRED_AUTHENTICATION` despite refreshing ahead.
+   */
+  readonly reportedExpiresInSeconds?: number
+  /** Issue a new refresh token with every refresh and refuse the old one from then on. Default false. */
+  readonly rotateRefreshTokens?: boolean
+  /** Scopes of issued tokens. Default `[WRITE_SCOPE]`. */
+  readonly scopes?: readonly string[]
+  /** Rolling-window maximum of the app's tokens, shared by all of them. Default `rateLimit.max`. */
+  readonly max?: number
 }
 
 /** HubSpot's limits as the simulator enforces them. */
@@ -85,6 +116,8 @@ export interface HubSpotSimulatorOptions {
    * injected `now`). Such a request is answered 500 `SIMULATOR_CRASH` and counted in `handlerCrashes()`.
    */
   readonly onHandlerCrash?: (error: unknown) => void
+  /** Serve `POST /oauth/v1/token` for these apps. Default: no OAuth (the endpoint answers 404). */
+  readonly oauth?: SimulatorOAuthOptions
 }
 
 /** A running simulator: its URL and token, its state, its counters, and knobs to change while it runs. */
@@ -116,6 +149,16 @@ export interface HubSpotSimulator {
    * 500, which a client retries like an injected fault, so without this check a simulator bug could pass.
    */
   handlerCrashes(): readonly unknown[]
+  /**
+   * What the OAuth endpoint did: refreshes granted and refused, and every refresh token it issued, oldest first
+   * (the apps' initial ones included), with the one each app holds now.
+   */
+  oauth(): {
+    readonly refreshes: number
+    readonly refused: number
+    readonly issuedAccessTokens: readonly string[]
+    readonly currentRefreshTokens: Readonly<Record<string, string>>
+  }
   /** For every request carrying `token`, how many such requests arrived in the window ending at it. */
   windowCounts(token: string, intervalMs?: number): number[]
   /** Closes the server and every open socket, hung requests included. */
@@ -157,6 +200,8 @@ export async function startHubSpotSimulator(
   const addToken = (t: string | SimulatorTokenSpec): void => {
     const spec = typeof t === 'string' ? { token: t } : t
     tokens.set(spec.token, spec)
+    const limiterKey = spec.account ?? spec.token
+    if (limiters.has(limiterKey) && spec.account !== undefined) return
     const settings: RateLimitSettings = {
       max: spec.max ?? rl.max ?? 100,
       intervalMs,
@@ -164,7 +209,7 @@ export async function startHubSpotSimulator(
       count429: rl.count429 ?? false,
       utcOffsetMinutes: rl.utcOffsetMinutes ?? 0,
     }
-    limiters.set(spec.token, new TokenRateLimiter(settings))
+    limiters.set(limiterKey, new TokenRateLimiter(settings))
   }
   for (const t of options.tokens ?? ['test-token']) addToken(t)
   if (options.events !== undefined && options.events !== 'auto')
@@ -260,6 +305,62 @@ export async function startHubSpotSimulator(
     )
   }
 
+  // The OAuth token endpoint. Not subject to injected faults: they model the attendance API's trouble.
+  const oauth = options.oauth
+  const oauthState = {
+    refreshes: 0,
+    refused: 0,
+    issued: [] as string[],
+    current: new Map((oauth?.apps ?? []).map((app) => [app.clientId, app.refreshToken])),
+  }
+  const answerTokenRequest = (res: ServerResponse, text: string): void => {
+    const form = new URLSearchParams(text)
+    const app = oauth?.apps.find((a) => a.clientId === form.get('client_id'))
+    const refuse = (status: string, message: string): void => {
+      oauthState.refused++
+      reply(res, 'oauth', 400, { status, message, correlationId: randomUUID() }, {})
+    }
+    if (form.get('grant_type') !== 'refresh_token') {
+      refuse('UNSUPPORTED_GRANT_TYPE', 'grant_type must be refresh_token')
+      return
+    }
+    if (app === undefined || app.clientSecret !== form.get('client_secret')) {
+      refuse('BAD_CLIENT_ID', 'missing or unknown client id, or a wrong client secret')
+      return
+    }
+    if (oauthState.current.get(app.clientId) !== form.get('refresh_token')) {
+      refuse('BAD_REFRESH_TOKEN', 'missing or unknown refresh token')
+      return
+    }
+    oauthState.refreshes++
+    const n = oauthState.refreshes
+    const ttl = oauth?.accessTokenTtlMs ?? 1_800_000
+    const accessToken = `sim-oauth-at-${n}-${randomUUID()}`
+    addToken({
+      token: accessToken,
+      expiresAt: now() + ttl,
+      account: `oauth:${app.clientId}`,
+      daily: null,
+      ...(oauth?.scopes === undefined ? {} : { scopes: oauth.scopes }),
+      ...(oauth?.max === undefined ? {} : { max: oauth.max }),
+    })
+    oauthState.issued.push(accessToken)
+    if (oauth?.rotateRefreshTokens === true)
+      oauthState.current.set(app.clientId, `sim-oauth-rt-${n}-${randomUUID()}`)
+    reply(
+      res,
+      'oauth',
+      200,
+      {
+        access_token: accessToken,
+        refresh_token: oauthState.current.get(app.clientId),
+        expires_in: oauth?.reportedExpiresInSeconds ?? ttl / 1000,
+        token_type: 'bearer',
+      },
+      {},
+    )
+  }
+
   const handle = async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -267,6 +368,10 @@ export async function startHubSpotSimulator(
     arrival: number,
   ): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://simulator')
+    if (req.method === 'POST' && url.pathname === '/oauth/v1/token' && options.oauth !== undefined) {
+      answerTokenRequest(res, text)
+      return
+    }
     const route = req.method === 'POST' ? matchRoute(url.pathname) : undefined
     const rk = routeKey(route)
     const auth = req.headers.authorization
@@ -277,7 +382,7 @@ export async function startHubSpotSimulator(
       tc.arrivals.push(arrival)
     }
     const spec = bearer === undefined ? undefined : tokens.get(bearer)
-    const limiter = spec === undefined ? undefined : limiters.get(spec.token)
+    const limiter = spec === undefined ? undefined : limiters.get(spec.account ?? spec.token)
 
     const fault = faults.next()
     if (fault.kind === 'reset') {
@@ -324,6 +429,7 @@ export async function startHubSpotSimulator(
     }
     const t = now()
     if (spec.expired === true || (spec.expiresAt !== undefined && t >= spec.expiresAt)) {
+      counters.token(spec.token).expired++
       reply(
         res,
         rk,
@@ -595,6 +701,12 @@ export async function startHubSpotSimulator(
     participations: () => store.participations(),
     counters: () => counters.snapshot(),
     handlerCrashes: () => [...crashes],
+    oauth: () => ({
+      refreshes: oauthState.refreshes,
+      refused: oauthState.refused,
+      issuedAccessTokens: [...oauthState.issued],
+      currentRefreshTokens: Object.fromEntries(oauthState.current),
+    }),
     windowCounts: (token, ms = intervalMs) =>
       windowCounts(counters.snapshot().tokens[token]?.arrivals ?? [], ms),
     stop: () => {

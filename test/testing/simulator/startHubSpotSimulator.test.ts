@@ -576,6 +576,59 @@ describe('startHubSpotSimulator: data', () => {
   })
 })
 
+describe('startHubSpotSimulator: the OAuth token endpoint (contract §5)', () => {
+  const app = { clientId: 'cid', clientSecret: 'csecret', refreshToken: 'rt-0' }
+  const refresh = async (sim: HubSpotSimulator, refreshToken: string, clientSecret = app.clientSecret) => {
+    const res = await fetch(`${sim.url}/oauth/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: app.clientId,
+        client_secret: clientSecret,
+        refresh_token: refreshToken,
+      }).toString(),
+    })
+    // biome-ignore lint/suspicious/noExplicitAny: JSON pinned down by the assertions
+    return { status: res.status, body: (await res.json()) as any }
+  }
+
+  it('grants expiring access tokens, rotates the refresh token, and answers an expired one with 401 EXPIRED_AUTHENTICATION', async () => {
+    let clock = 0
+    const sim = await start({
+      ...known,
+      tokens: [],
+      now: () => clock,
+      oauth: { apps: [app], accessTokenTtlMs: 5000, rotateRefreshTokens: true },
+    })
+    const granted = await refresh(sim, 'rt-0')
+    expect(granted.status).toBe(200)
+    expect(granted.body).toEqual({
+      access_token: expect.stringMatching(/^sim-oauth-at-1-/),
+      refresh_token: expect.stringMatching(/^sim-oauth-rt-1-/),
+      expires_in: 5,
+      token_type: 'bearer',
+    })
+    const path = `${V3}/attendance/expo-2026/register/create`
+    expect((await post(sim, path, { inputs: [] }, granted.body.access_token)).status).toBe(200)
+    clock = 5000
+    const expired = await post(sim, path, { inputs: [] }, granted.body.access_token)
+    expect(expired.status).toBe(401)
+    expect(expired.body).toMatchObject({
+      category: 'EXPIRED_AUTHENTICATION',
+      message: 'The access token has expired',
+    })
+    expect(typeof expired.body.correlationId).toBe('string')
+    expect((await refresh(sim, 'rt-0')).body).toMatchObject({ status: 'BAD_REFRESH_TOKEN' })
+    expect((await refresh(sim, granted.body.refresh_token, 'wrong')).body).toMatchObject({
+      status: 'BAD_CLIENT_ID',
+    })
+    expect((await refresh(sim, granted.body.refresh_token)).status).toBe(200)
+    expect(sim.oauth()).toMatchObject({ refreshes: 2, refused: 2 })
+    expect(sim.counters().tokens[granted.body.access_token]).toMatchObject({ requests: 2, expired: 1 })
+  })
+})
+
 describe('startHubSpotSimulator: its own crashes', () => {
   it('counts and exposes a crash in its handler, answered 500 SIMULATOR_CRASH (not an injected fault)', async () => {
     let armed = false
