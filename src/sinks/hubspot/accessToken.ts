@@ -57,9 +57,11 @@ export interface AccessTokenSource {
   stats(): TokenStats
 }
 
+// A provider that fails is taken as a transient fault of the way to the credentials (a secret manager that is
+// down), retried like a network fault: `unauthenticated` would make the sink stop the whole account.
 const providerFailure = (message: string, retryable: boolean): CallFailure => ({
   _tag: 'failure',
-  kind: 'unauthenticated',
+  kind: 'network',
   retryable,
   message,
   rateLimit: {},

@@ -197,7 +197,7 @@ describe('a token provider function', () => {
     const r = await client.createByExternalId({ externalEventId: 'e', subscriberState: 'attend', inputs: [] })
     expect(r).toMatchObject({
       _tag: 'failure',
-      kind: 'unauthenticated',
+      kind: 'network',
       retryable: true,
       message: 'the token provider failed (TypeError)',
     })
