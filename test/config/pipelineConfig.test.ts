@@ -1,6 +1,7 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { resolvePipelineConfig } from '../../src/config/pipelineConfig.js'
+import { kafkaConfigOf } from '../../src/streams/attendancePipeline.js'
 import { config, problems, secret } from './configResults.js'
 
 const TOKEN = 'pat-na1-00000000-1111-2222-3333-444444444444'
@@ -376,6 +377,22 @@ describe('resolvePipelineConfig: credentials', () => {
     const accounts = config(withAccounts({ default: { token: TOKEN } })).hubspot.accounts
     expect(accounts['constructor']).toBeUndefined()
     expect(accounts['toString']).toBeUndefined()
+  })
+})
+
+describe('kafkaConfigOf', () => {
+  it('hands kafkajs the SASL password itself, revealed from its Secret', () => {
+    const resolved = config(
+      resolvePipelineConfig({
+        ...minimal(),
+        kafka: { ...minimal().kafka, sasl: { mechanism: 'plain', username: 'svc', password: 'sasl-pass' } },
+      }),
+    )
+    expect(kafkaConfigOf(resolved).sasl).toEqual({
+      mechanism: 'plain',
+      username: 'svc',
+      password: 'sasl-pass',
+    })
   })
 })
 
