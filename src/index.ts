@@ -70,6 +70,7 @@ export {
   RESULT_SCHEMA,
   ResultRecord,
 } from './codecs/outcomeRecords.js'
+export { parseIsoTimestamp, Timestamp } from './codecs/primitives.js'
 export {
   CONFIG_DEFAULTS,
   HUBSPOT_API_VERSIONS,
@@ -78,8 +79,7 @@ export {
   type PipelineConfig,
   PipelineConfigInput,
   resolvePipelineConfig,
-} from './codecs/pipelineConfig.js'
-export { parseIsoTimestamp, Timestamp } from './codecs/primitives.js'
+} from './config/pipelineConfig.js'
 export {
   AttendanceStreamError,
   type AttendanceStreamErrorOptions,
@@ -129,6 +129,7 @@ export {
   type SourceRecord,
   sourceRecordOf,
 } from './member/sourceRecord.js'
+export { isSecret, Secret } from './secret.js'
 // HubSpot: the typed client and the sink stage (they know nothing of Kafka).
 export { type BackoffOptions, backoffDelay } from './sinks/backoff.js'
 export {

@@ -1,5 +1,5 @@
 import { isLeft } from 'fp-ts/lib/Either.js'
-import { type PipelineConfig, resolvePipelineConfig } from '../../src/codecs/pipelineConfig.js'
+import { type PipelineConfig, resolvePipelineConfig } from '../../src/config/pipelineConfig.js'
 import { type AttendancePipeline, attendancePipeline } from '../../src/streams/attendancePipeline.js'
 import { type BenchKafka, uniqueName } from './benchKafka.js'
 

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { isLeft } from 'fp-ts/lib/Either.js'
-import { resolvePipelineConfig } from '../../src/codecs/pipelineConfig.js'
+import { resolvePipelineConfig } from '../../src/config/pipelineConfig.js'
 import { attendancePipeline } from '../../src/streams/attendancePipeline.js'
 
 export interface MemberReport {

@@ -1,4 +1,4 @@
-import type { PipelineConfig } from '../codecs/pipelineConfig.js'
+import type { PipelineConfig } from '../config/pipelineConfig.js'
 
 /**
  * Keeping secrets out of what the service prints. Two nets, because either alone leaks: the configured secret
@@ -26,18 +26,24 @@ export interface Redactor {
   add(secrets: Iterable<string>): void
 }
 
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+
 export const createRedactor = (secrets: Iterable<string> = []): Redactor => {
   // Longest first, so a secret that contains another is replaced whole, not leaving its tail behind.
   let known: string[] = []
+  let pattern: RegExp | undefined
   const add = (more: Iterable<string>) => {
     const next = new Set(known)
     for (const secret of more) if (typeof secret === 'string' && secret !== '') next.add(secret)
     known = [...next].sort((a, b) => b.length - a.length)
+    pattern = undefined
   }
   add(secrets)
   const redact = (text: string): string => {
-    let out = text
-    for (const secret of known) if (out.includes(secret)) out = out.split(secret).join(REDACTED)
+    // Case-insensitive: a secret that went through toLowerCase() on its way (an env var read as a log level)
+    // must still be caught. One alternation, longest first, so overlapping secrets are replaced whole.
+    pattern ??= known.length === 0 ? undefined : new RegExp(known.map(escapeRegExp).join('|'), 'gi')
+    const out = pattern === undefined ? text : text.replace(pattern, REDACTED)
     return out
       .replace(BEARER, (_, scheme: string) => `${scheme} ${REDACTED}`)
       .replace(HUBSPOT_PRIVATE_APP_TOKEN, REDACTED)
@@ -69,9 +75,19 @@ export const secretsIn = (value: unknown, isSecret: (key: string) => boolean = i
 // In Node's TLS options `key` and `pfx` are private keys (PEM or PKCS#12), whatever the generic rule says.
 const TLS_SECRET_KEY = (key: string) => key === 'key' || key === 'pfx' || isSecretKey(key)
 
-/** The secrets of a resolved config: every account's token, the SASL password, TLS private keys. */
+/**
+ * The secrets of a resolved config, revealed to teach a redactor: every account's token or OAuth credentials,
+ * the SASL password, TLS private keys.
+ */
 export const configSecrets = (config: PipelineConfig): string[] => [
-  ...Object.values(config.hubspot.accounts).map((account) => account.token),
-  ...(config.kafka.sasl === undefined ? [] : [config.kafka.sasl.password]),
+  ...Object.values(config.hubspot.accounts).flatMap((account) => [
+    ...(account.token === undefined ? [] : [account.token.reveal()]),
+    ...(account.oauth === undefined
+      ? []
+      : [account.oauth.clientId, account.oauth.clientSecret, account.oauth.refreshToken].map((s) =>
+          s.reveal(),
+        )),
+  ]),
+  ...(config.kafka.sasl === undefined ? [] : [config.kafka.sasl.password.reveal()]),
   ...secretsIn(config.kafka.ssl, TLS_SECRET_KEY),
 ]

@@ -1,9 +1,9 @@
 import { isLeft } from 'fp-ts/lib/Either.js'
 import { collectDefaultMetrics, Registry } from 'prom-client'
+import { loadConfig } from '../config/loadConfig.js'
 import { type AttendancePipeline, attendancePipeline } from '../streams/attendancePipeline.js'
 import { type OpsServer, startOpsServer } from './httpServer.js'
 import { createJsonLogger } from './jsonLogger.js'
-import { loadConfig } from './loadConfig.js'
 import { configSecrets } from './redact.js'
 
 export interface RunMemberOptions {

@@ -52,19 +52,19 @@ export const BatchResponse = t.intersection([
 ])
 export type BatchResponse = t.TypeOf<typeof BatchResponse>
 
-/** The body of any non-2xx response. */
+/**
+ * The body of a non-2xx response. HubSpot's `Error` schema requires only `category`, `correlationId` and
+ * `message` (contract §5); everything else is optional. A 429 carries `errorType` and `policyName` and no
+ * `category`, so it is decoded by {@link RateLimitBody}, not this codec: each field is read on its own.
+ */
 export const ErrorBody = t.intersection([
-  t.type({ status: t.string, message: t.string }),
+  t.type({ category: t.string, correlationId: t.string, message: t.string }),
   t.partial({
-    correlationId: t.string,
-    category: t.string,
+    status: t.string,
     subCategory: t.unknown,
     context: StringArrayMap,
     links: t.record(t.string, t.string),
     errors: t.array(ErrorDetail),
-    errorType: t.string,
-    policyName: t.string,
-    groupName: t.string,
   }),
 ])
 export type ErrorBody = t.TypeOf<typeof ErrorBody>
@@ -74,14 +74,22 @@ export const RateLimitPolicyName = t.keyof({ TEN_SECONDLY_ROLLING: null, DAILY: 
 /** `'TEN_SECONDLY_ROLLING' | 'DAILY'`. */
 export type RateLimitPolicyName = t.TypeOf<typeof RateLimitPolicyName>
 
-/** The 429 body: `errorType: "RATE_LIMIT"` and which policy was hit. */
+/**
+ * The 429 body: `errorType: "RATE_LIMIT"` and which policy was hit. Only the two fields the client acts on are
+ * required; a body without a recognised `policyName` is treated as ten-secondly by the client.
+ */
 export const RateLimitBody = t.intersection([
-  t.type({
-    status: t.string,
-    message: t.string,
-    errorType: t.literal('RATE_LIMIT'),
-    policyName: RateLimitPolicyName,
-  }),
-  t.partial({ correlationId: t.string, category: t.string, groupName: t.string }),
+  t.type({ errorType: t.literal('RATE_LIMIT'), policyName: RateLimitPolicyName }),
+  t.partial({ status: t.string, message: t.string, correlationId: t.string, groupName: t.string }),
 ])
 export type RateLimitBody = t.TypeOf<typeof RateLimitBody>
+
+/**
+ * The 200 body of `POST /oauth/v1/token` (contract §5). `refresh_token` is optional here: a server that does not
+ * rotate may leave it out, and the client then keeps the one it has.
+ */
+export const OAuthTokenResponse = t.intersection([
+  t.type({ access_token: t.string, expires_in: t.number }),
+  t.partial({ refresh_token: t.string, token_type: t.string }),
+])
+export type OAuthTokenResponse = t.TypeOf<typeof OAuthTokenResponse>

@@ -1,3 +1,5 @@
+import { CONFIG_DEFAULTS } from '../config/defaults.js'
+
 /**
  * Exponential backoff with full jitter: the delay before retry `attempt` (1 for the first retry) is uniform in
  * [0, min(maxDelayMs, baseDelayMs × 2^(attempt-1))). Full jitter spreads the retries of many clients that failed
@@ -9,7 +11,11 @@ export interface BackoffOptions {
   readonly maxDelayMs: number
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { baseDelayMs: 200, maxDelayMs: 10_000 }
+/** From the one table of defaults (`CONFIG_DEFAULTS.retry`): 500 ms, capped at 30 s. */
+export const DEFAULT_BACKOFF: BackoffOptions = {
+  baseDelayMs: CONFIG_DEFAULTS.retry.baseDelayMs,
+  maxDelayMs: CONFIG_DEFAULTS.retry.maxDelayMs,
+}
 
 /** The ceiling of the jittered delay before retry `attempt` (≥ 1). */
 export const backoffCeiling = (attempt: number, options: BackoffOptions): number => {

@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events'
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs'
 import type { AttendanceBatch } from '../codecs/attendanceBatch.js'
 import { contactIdentity } from '../codecs/attendanceRecord.js'
+import { CONFIG_DEFAULTS } from '../config/defaults.js'
 import { AttendanceStreamError } from '../errors.js'
 import { backoffDelay } from './backoff.js'
 import type { CallFailure, CallResult } from './hubspot/callResult.js'
@@ -17,9 +18,9 @@ import type { Failed, Recorded, Rejected, SinkOutcome, SinkProblem } from './sin
  */
 
 export interface RetryOptions {
-  /** First retry's jitter ceiling; doubles per retry. Default 200 ms. */
+  /** First retry's jitter ceiling; doubles per retry. Default 500 ms (`CONFIG_DEFAULTS.retry`). */
   readonly baseDelayMs?: number
-  /** Cap of the jitter ceiling. Default 10 s. */
+  /** Cap of the jitter ceiling. Default 30 s. */
   readonly maxDelayMs?: number
   /** Requests per chunk of inputs, the first included. Default 6. */
   readonly maxAttempts?: number
@@ -66,13 +67,11 @@ export interface HubSpotSink {
   close(): Promise<void>
 }
 
+// The one table of defaults (src/config/defaults.ts): a sink built without a config behaves as one built from it.
 const DEFAULTS = {
-  requestsPer10s: 90,
-  maxInFlightRequests: 4,
-  baseDelayMs: 200,
-  maxDelayMs: 10_000,
-  maxAttempts: 6,
-  maxElapsedMs: 300_000,
+  requestsPer10s: CONFIG_DEFAULTS.hubspot.account.requestsPer10s,
+  maxInFlightRequests: CONFIG_DEFAULTS.hubspot.account.maxInFlightRequests,
+  ...CONFIG_DEFAULTS.retry,
 } as const
 
 /** The account a single client serves, in metrics. */

@@ -1,7 +1,7 @@
 import { Kafka, type KafkaConfig, type logCreator, logLevel, type SASLOptions } from 'kafkajs'
 import type { Registry } from 'prom-client'
 import type { Observable } from 'rxjs'
-import type { PipelineConfig } from '../codecs/pipelineConfig.js'
+import type { PipelineConfig } from '../config/pipelineConfig.js'
 import { AttendanceStreamError } from '../errors.js'
 import { kafkaJsPort } from '../member/kafkaJsPort.js'
 import type { MemberEvent } from '../member/memberEvents.js'
@@ -81,6 +81,7 @@ export function attendancePipeline(
     clients[name] ??= createHubSpotClient({
       baseUrl: account.baseUrl,
       token: account.token,
+      oauth: account.oauth,
       apiVersion: account.apiVersion,
       connectTimeoutMs: config.hubspot.timeouts.connectMs,
       headersTimeoutMs: config.hubspot.timeouts.headersMs,
@@ -196,5 +197,7 @@ export const kafkaConfigOf = (config: PipelineConfig): KafkaConfig => ({
   brokers: [...config.kafka.brokers],
   logLevel: logLevel.WARN,
   ...(config.kafka.ssl === undefined ? {} : { ssl: config.kafka.ssl as KafkaConfig['ssl'] }),
-  ...(config.kafka.sasl === undefined ? {} : { sasl: config.kafka.sasl as SASLOptions }),
+  ...(config.kafka.sasl === undefined
+    ? {}
+    : { sasl: { ...config.kafka.sasl, password: config.kafka.sasl.password.reveal() } as SASLOptions }),
 })

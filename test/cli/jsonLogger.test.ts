@@ -1,7 +1,10 @@
 import fc from 'fast-check'
+import { isRight } from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { createJsonLogger } from '../../src/cli/jsonLogger.js'
+import { resolvePipelineConfig } from '../../src/config/pipelineConfig.js'
 import { AttendanceStreamError } from '../../src/errors.js'
+import { Secret } from '../../src/secret.js'
 
 const TOKEN = 'pat-na1-0a1b2c3d-1111-2222-3333-444455556666'
 const NOW = Date.parse('2026-11-29T09:14:03.120Z')
@@ -23,6 +26,28 @@ describe('createJsonLogger', () => {
     expect(out.lines).toEqual([
       '{"time":"2026-11-29T09:14:03.120Z","level":"info","msg":"batch sent","batchId":"b-1","size":87,"offset":"12"}\n',
     ])
+  })
+
+  it('redacts a configured secret whatever its case, and prints a Secret field as [REDACTED]', () => {
+    const out = capture()
+    const log = createJsonLogger({ stream: out.stream, secrets: [TOKEN], now: () => NOW })
+    const resolved = resolvePipelineConfig({
+      kafka: { brokers: ['k:9092'], groupId: 'g', inputTopics: ['in'], resultsTopic: 'r', errorsTopic: 'e' },
+      hubspot: { accounts: { default: { token: TOKEN } } },
+    })
+    if (!isRight(resolved)) throw new Error(resolved.left.join('\n'))
+    log.warn(`bad level ${TOKEN.toLowerCase()} / ${TOKEN.toUpperCase()}`, {
+      config: resolved.right,
+      held: new Secret('held-as-a-secret'),
+    })
+    const text = out.lines.join('')
+    expect(text.toLowerCase()).not.toContain(TOKEN.toLowerCase())
+    expect(text).not.toContain('held-as-a-secret')
+    expect(out.parsed()[0]).toMatchObject({
+      msg: 'bad level [REDACTED] / [REDACTED]',
+      held: '[REDACTED]',
+      config: { hubspot: { accounts: { default: { token: '[REDACTED]' } } } },
+    })
   })
 
   it('drops lines below its level', () => {

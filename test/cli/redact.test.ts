@@ -1,12 +1,19 @@
 import { isRight } from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { configSecrets, createRedactor, isSecretKey, secretsIn } from '../../src/cli/redact.js'
-import { resolvePipelineConfig } from '../../src/codecs/pipelineConfig.js'
+import { resolvePipelineConfig } from '../../src/config/pipelineConfig.js'
 
 describe('createRedactor', () => {
   it('replaces every occurrence of every secret, longest first', () => {
     const redact = createRedactor(['abc', 'abcdef', ''])
     expect(redact('x abcdef y abc z abcabc')).toBe('x [REDACTED] y [REDACTED] z [REDACTED][REDACTED]')
+  })
+
+  it('matches secrets case-insensitively, and treats their characters literally', () => {
+    const redact = createRedactor(['Pat-Na1-AbC', 'a.b*c(d)'])
+    expect(redact('level pat-na1-abc / PAT-NA1-ABC / a.b*c(d) / aXbbc(d)')).toBe(
+      'level [REDACTED] / [REDACTED] / [REDACTED] / aXbbc(d)',
+    )
   })
 
   it('learns secrets added later, and catches bearer credentials and HubSpot token shapes unasked', () => {

@@ -1,6 +1,6 @@
 import { isLeft } from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
-import { resolvePipelineConfig } from '../../src/codecs/pipelineConfig.js'
+import { resolvePipelineConfig } from '../../src/config/pipelineConfig.js'
 import { nextMidnightIn } from '../../src/sinks/rollingWindowBudget.js'
 
 const at = (iso: string) => Date.parse(iso)

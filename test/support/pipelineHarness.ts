@@ -1,6 +1,6 @@
 import { isLeft } from 'fp-ts/lib/Either.js'
-import type { PipelineConfig } from '../../src/codecs/pipelineConfig.js'
-import { resolvePipelineConfig } from '../../src/codecs/pipelineConfig.js'
+import type { PipelineConfig } from '../../src/config/pipelineConfig.js'
+import { resolvePipelineConfig } from '../../src/config/pipelineConfig.js'
 import type { GeneratedRecord } from '../../src/testing/attendanceGenerator.js'
 import { auditOutcomes, type OutcomeAudit } from '../../src/testing/outcomeAudit.js'
 import type { HubSpotSimulator } from '../../src/testing/simulator/index.js'

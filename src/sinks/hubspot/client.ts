@@ -1,4 +1,5 @@
 import { inspect } from 'node:util'
+import { isRight } from 'fp-ts/lib/Either.js'
 import { Pool } from 'undici'
 import type { EventRef, SubscriberState } from '../../codecs/attendanceRecord.js'
 import type {
@@ -6,20 +7,56 @@ import type {
   MarketingEventSubscriber,
   SubscriberInput,
 } from '../../codecs/hubspotRequests.js'
+import { OAuthTokenResponse } from '../../codecs/hubspotResponses.js'
+import { CONFIG_DEFAULTS } from '../../config/defaults.js'
+import { baseUrlProblem } from '../../config/rules.js'
 import { AttendanceStreamError } from '../../errors.js'
+import { isHeaderSafeToken, Secret } from '../../secret.js'
+import {
+  type AccessTokenSource,
+  createTokenSource,
+  type OAuthCredentials,
+  type TokenGrant,
+  type TokenProvider,
+  type TokenStats,
+} from './accessToken.js'
 import type { CallFailure, CallResult } from './callResult.js'
 import { interpretResponse } from './interpretResponse.js'
-import { type ApiVersion, isUpsertVariant, type Variant, variantPath } from './paths.js'
+import {
+  type ApiVersion,
+  isUpsertVariant,
+  queryValueProblem,
+  segmentProblem,
+  type Variant,
+  variantPath,
+} from './paths.js'
 
+export type { OAuthCredentials, TokenProvider, TokenStats } from './accessToken.js'
 export type { ApiVersion } from './paths.js'
 
 /** Settings of {@link createHubSpotClient}; docs/hubspot.md lists their defaults. */
 export interface HubSpotClientOptions {
-  /** Default `https://api.hubapi.com`. A path part (e.g. a proxy prefix) is kept in front of every call. */
+  /**
+   * Default `https://api.hubapi.com`. A path part (e.g. a proxy prefix) is kept in front of every call. Must be
+   * `https:` (`http:` only for a loopback host) and carry no credentials.
+   */
   baseUrl?: string
-  /** Private-app or OAuth access token. Kept in a closure: never in messages, errors or inspect output. */
-  token: string
-  /** Default `'v3'`. HubSpot plans to retire v1–v3 around 2027-09. */
+  /**
+   * A private-app or service-key token (a string or a `Secret`), or a function that returns a current access
+   * token (called once, then again after a 401 `EXPIRED_AUTHENTICATION`). Exactly one of `token` and `oauth`.
+   * Kept in a closure: never in messages, errors or inspect output.
+   */
+  token?: string | Secret | TokenProvider | undefined
+  /**
+   * An OAuth app's credentials: access tokens are fetched from `POST <baseUrl>/oauth/v1/token`, refreshed ahead
+   * of `expires_in` and once after a 401 `EXPIRED_AUTHENTICATION` (the request is then resent); a rotated refresh
+   * token is kept for the client's life.
+   */
+  oauth?: OAuthCredentials | undefined
+  /**
+   * Default `'2026-09'`: v1–v3 become unsupported in September 2027, and new integrations should target the
+   * current date version (contract §5). `'v3'` and `'2026-03'` stay selectable.
+   */
   apiVersion?: ApiVersion
   /** TCP+TLS connect timeout. Default 10 000 ms. */
   connectTimeoutMs?: number
@@ -32,7 +69,7 @@ export interface HubSpotClientOptions {
   /** How long an idle socket stays open. Default 4 000 ms (below common server idle timeouts). */
   keepAliveTimeoutMs?: number
   userAgent?: string
-  /** Clock for `Retry-After` dates. Default `Date.now`. */
+  /** Clock for `Retry-After` dates and OAuth token expiry. Default `Date.now`. */
   now?: () => number
 }
 
@@ -104,6 +141,8 @@ export interface HubSpotClient {
   ): Promise<CallResult>
   readonly baseUrl: string
   readonly apiVersion: ApiVersion
+  /** Token refreshes and expired answers so far (all zero for a static token). */
+  tokenStats(): TokenStats
   /** Closes the pool after in-flight calls finish; later calls fail with `network`, not retryable. */
   close(): Promise<void>
 }
@@ -117,6 +156,9 @@ const errorCode = (e: unknown): string | undefined => {
   if (typeof code === 'string') return code
   return errorCode((e as { cause?: unknown }).cause)
 }
+
+const isExpiredAnswer = (r: CallResult): boolean =>
+  r._tag === 'failure' && r.httpStatus === 401 && r.category === 'EXPIRED_AUTHENTICATION'
 
 const variantOf = (call: AttendanceCall): Variant => {
   const email = call.contactKind === 'email'
@@ -132,12 +174,38 @@ const positive = (name: string, value: number | undefined): void => {
     })
 }
 
-/** Throws `INVALID_CONFIG` (never mentioning the token's value) for unusable options; calls never throw. */
+const invalidConfig = (option: string, message: string): AttendanceStreamError =>
+  new AttendanceStreamError('INVALID_CONFIG', `HubSpot client: ${message}`, { context: { option } })
+
+const checkCredentials = (options: HubSpotClientOptions): void => {
+  const { token, oauth } = options
+  if ((token === undefined) === (oauth === undefined))
+    throw invalidConfig('token', 'exactly one of token and oauth must be given')
+  if (oauth !== undefined) {
+    for (const name of ['clientId', 'clientSecret', 'refreshToken'] as const) {
+      const value = oauth[name]
+      if (!(value instanceof Secret || typeof value === 'string') || Secret.of(value).reveal().trim() === '')
+        throw invalidConfig(`oauth.${name}`, `oauth.${name} must be a non-empty string`)
+    }
+    return
+  }
+  if (typeof token === 'function') return
+  const value = token instanceof Secret ? token.reveal() : token
+  if (typeof value !== 'string' || value.trim() === '')
+    throw invalidConfig('token', 'token must be a non-empty string')
+  // A CR or LF would end the header: undici would refuse every request, each failing as a "network" error.
+  if (!isHeaderSafeToken(value))
+    throw invalidConfig(
+      'token',
+      'token must be visible ASCII characters (no spaces, CR, LF or other controls)',
+    )
+}
+
+const DEFAULTS = CONFIG_DEFAULTS.hubspot
+
+/** Throws `INVALID_CONFIG` (never mentioning a credential's value) for unusable options; calls never throw. */
 export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClient {
-  if (typeof options.token !== 'string' || options.token.trim() === '')
-    throw new AttendanceStreamError('INVALID_CONFIG', 'HubSpot client: token must be a non-empty string', {
-      context: { option: 'token' },
-    })
+  checkCredentials(options)
   for (const name of [
     'connectTimeoutMs',
     'headersTimeoutMs',
@@ -146,37 +214,99 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
     'keepAliveTimeoutMs',
   ] as const)
     positive(name, options[name])
-  let parsedBase: URL
-  try {
-    parsedBase = new URL(options.baseUrl ?? 'https://api.hubapi.com')
-  } catch {
-    throw new AttendanceStreamError('INVALID_CONFIG', 'HubSpot client: baseUrl is not a valid URL', {
-      context: { option: 'baseUrl' },
-    })
-  }
-  // The token lives only in this closure and in the header object handed to undici per request.
-  const token = options.token
-  const authorization = `Bearer ${token}`
-  const url = parsedBase
+  const base = options.baseUrl ?? DEFAULTS.account.baseUrl
+  const badBase = typeof base === 'string' ? baseUrlProblem(base) : 'is not a string'
+  if (badBase !== undefined) throw invalidConfig('baseUrl', `baseUrl ${badBase}`)
+  const url = new URL(base)
   const basePath = url.pathname.replace(/\/+$/, '')
-  const apiVersion = options.apiVersion ?? 'v3'
+  const apiVersion = options.apiVersion ?? DEFAULTS.account.apiVersion
   const now = options.now ?? Date.now
   const userAgent = options.userAgent ?? 'attendance-stream'
   const pool = new Pool(url.origin, {
     connections: options.connections ?? 4,
-    connect: { timeout: options.connectTimeoutMs ?? 10_000 },
-    headersTimeout: options.headersTimeoutMs ?? 30_000,
-    bodyTimeout: options.bodyTimeoutMs ?? 30_000,
+    connect: { timeout: options.connectTimeoutMs ?? DEFAULTS.timeouts.connectMs },
+    headersTimeout: options.headersTimeoutMs ?? DEFAULTS.timeouts.headersMs,
+    bodyTimeout: options.bodyTimeoutMs ?? DEFAULTS.timeouts.bodyMs,
     keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
   })
   let closed = false
 
-  // Belt and braces: nothing HubSpot or undici says should contain the token, but if it ever did, it stops here.
-  const redact = (s: string): string => (token.length > 0 ? s.split(token).join('[REDACTED]') : s)
-  const redactResult = (r: CallResult): CallResult => {
-    if (token.length === 0) return r
+  const tokenPath = `${basePath}/oauth/v1/token`
+  const grantFailure = (kind: CallFailure['kind'], retryable: boolean, message: string): TokenGrant => ({
+    _tag: 'refused',
+    failure: { _tag: 'failure', kind, retryable, message, rateLimit: {}, details: [] },
+  })
+  // One refresh request. A 4xx means the credentials are wrong or revoked (a configuration fault, as a 401 is);
+  // a 5xx or a network fault may pass, so the call that needed the token fails retryably.
+  const requestGrant = async (form: string): Promise<TokenGrant> => {
+    if (closed) return grantFailure('network', false, 'the HubSpot client is closed')
+    try {
+      const res = await pool.request({
+        method: 'POST',
+        path: tokenPath,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded;charset=utf-8',
+          accept: 'application/json',
+          'user-agent': userAgent,
+        },
+        body: form,
+      })
+      const text = await res.body.text()
+      let parsed: unknown
+      try {
+        parsed = JSON.parse(text)
+      } catch {
+        parsed = undefined
+      }
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        const decoded = OAuthTokenResponse.decode(parsed)
+        if (isRight(decoded) && isHeaderSafeToken(decoded.right.access_token) && decoded.right.expires_in > 0)
+          return {
+            _tag: 'granted',
+            accessToken: decoded.right.access_token,
+            refreshToken: decoded.right.refresh_token,
+            expiresInMs: decoded.right.expires_in * 1000,
+          }
+        return grantFailure(
+          'badResponse',
+          true,
+          `the OAuth token endpoint answered ${res.statusCode} without a usable token`,
+        )
+      }
+      // HubSpot's OAuth errors say what is wrong in `status` (BAD_REFRESH_TOKEN, BAD_CLIENT_ID, …).
+      const status =
+        typeof parsed === 'object' &&
+        parsed !== null &&
+        typeof (parsed as { status?: unknown }).status === 'string'
+          ? ` ${(parsed as { status: string }).status}`
+          : ''
+      const message = `the OAuth token endpoint refused the refresh: HTTP ${res.statusCode}${status}`
+      return res.statusCode >= 500
+        ? grantFailure('server', true, message)
+        : grantFailure('unauthenticated', false, message)
+    } catch (e) {
+      const code = errorCode(e)
+      return grantFailure(
+        code !== undefined && TIMEOUT_CODES.has(code) ? 'timeout' : 'network',
+        !closed,
+        `the OAuth token request failed${code === undefined ? '' : ` (${code})`}`,
+      )
+    }
+  }
+  const tokens: AccessTokenSource = createTokenSource(options, requestGrant, now)
+
+  // The credentials live only in the token source's closure and in the header object handed to undici.
+  // Belt and braces: nothing HubSpot or undici says should contain one, but if it ever did, it stops here.
+  const redact = (text: string): string => {
+    let out = text
+    for (const secret of tokens.secrets())
+      if (secret.length > 0 && out.includes(secret)) out = out.split(secret).join('[REDACTED]')
+    return out
+  }
+  const redactResult = <R extends CallResult>(r: R): R => {
     const json = JSON.stringify(r)
-    return json.includes(token) ? (JSON.parse(redact(json)) as CallResult) : r
+    const clean = redact(json)
+    return clean === json ? r : (JSON.parse(clean) as R)
   }
 
   const transportFailure = (e: unknown, signal: AbortSignal | undefined): CallFailure => {
@@ -219,6 +349,15 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
     }
   }
 
+  const refused = (message: string): CallFailure => ({
+    _tag: 'failure',
+    kind: 'validation',
+    retryable: false,
+    message,
+    rateLimit: {},
+    details: [],
+  })
+
   const send = async (
     variant: Variant,
     eventId: string,
@@ -228,54 +367,76 @@ export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClien
     opts: CallOptions | undefined,
   ): Promise<CallResult> => {
     if (isUpsertVariant(variant) && (externalAccountId === undefined || externalAccountId === ''))
-      return {
-        _tag: 'failure',
-        kind: 'validation',
-        retryable: false,
-        message: `variant ${variant} (upsert) needs externalAccountId`,
-        rateLimit: {},
-        details: [],
-      }
+      return refused(`variant ${variant} (upsert) needs externalAccountId`)
+    // Refused unsent: no encoding makes these safe (see segmentProblem). The values are user data, not secrets.
+    const idName = variant === 'C' || variant === 'D' ? 'objectId' : 'externalEventId'
+    const badSegment = typeof eventId === 'string' ? segmentProblem(eventId) : 'is not a string'
+    if (badSegment !== undefined) return refused(`${idName} ${badSegment}: the request was not sent`)
+    const badState = typeof subscriberState === 'string' ? segmentProblem(subscriberState) : 'is not a string'
+    if (badState !== undefined) return refused(`subscriberState ${badState}: the request was not sent`)
+    const badAccount = externalAccountId === undefined ? undefined : queryValueProblem(externalAccountId)
+    if (badAccount !== undefined) return refused(`externalAccountId ${badAccount}: the request was not sent`)
     if (closed) return transportFailure(new Error('closed'), undefined)
-    const target = {
-      variant,
-      eventId,
-      subscriberState,
-      ...(externalAccountId === undefined ? {} : { externalAccountId }),
-    }
-    const path = `${basePath}${variantPath(apiVersion, target)}`
-    const signal = opts?.signal
+    // Inside a try: whatever building the path or the body throws becomes a validation result, never an
+    // exception (and not a retryable network failure: the same request would fail the same way).
+    let path: string
+    let body: string
     try {
-      const res = await pool.request({
-        method: 'POST',
-        path,
-        headers: {
-          authorization,
-          'content-type': 'application/json',
-          accept: 'application/json',
-          'user-agent': userAgent,
-        },
-        body: JSON.stringify({ inputs }),
-        ...(signal === undefined ? {} : { signal }),
-      })
-      // The body is always read to its end (or destroyed by undici on error): an unread body pins the socket.
-      const text = await res.body.text()
-      return redactResult(
-        interpretResponse(
+      const target = {
+        variant,
+        eventId,
+        subscriberState,
+        ...(externalAccountId === undefined ? {} : { externalAccountId }),
+      }
+      path = `${basePath}${variantPath(apiVersion, target)}`
+      body = JSON.stringify({ inputs })
+    } catch (e) {
+      return refused(
+        `the request could not be built (${e instanceof Error ? e.name : 'error'}): it was not sent`,
+      )
+    }
+    const signal = opts?.signal
+    const sendWith = async (token: string): Promise<CallResult> => {
+      try {
+        const res = await pool.request({
+          method: 'POST',
+          path,
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            accept: 'application/json',
+            'user-agent': userAgent,
+          },
+          body,
+          ...(signal === undefined ? {} : { signal }),
+        })
+        // The body is always read to its end (or destroyed by undici on error): an unread body pins the socket.
+        const text = await res.body.text()
+        return interpretResponse(
           { statusCode: res.statusCode, headers: res.headers, text },
           inputs,
           isUpsertVariant(variant),
           now(),
-        ),
-      )
-    } catch (e) {
-      return transportFailure(e, signal)
+        )
+      } catch (e) {
+        return transportFailure(e, signal)
+      }
     }
+    const first = await tokens.current()
+    if (first._tag === 'failure') return redactResult(first.failure)
+    const result = await sendWith(first.value)
+    if (!isExpiredAnswer(result)) return redactResult(result)
+    // Once: the token that expired is never sent again; a fresh one (shared with concurrent callers) is fetched
+    // and the request resent. A source that cannot refresh (a static token) leaves the 401 as the answer.
+    const next = await tokens.expired(first.value)
+    if (next._tag === 'failure') return redactResult(next.failure.retryable ? next.failure : result)
+    return redactResult(await sendWith(next.value))
   }
 
   const client: HubSpotClient = {
     baseUrl: url.href,
     apiVersion,
+    tokenStats: () => tokens.stats(),
     recordAttendance: (call, opts) => {
       const variant = variantOf(call)
       const ev = call.event

@@ -1,6 +1,6 @@
 import { isRight } from 'fp-ts/lib/Either.js'
 import type { SubscriberInput } from '../../codecs/hubspotRequests.js'
-import { BatchResponse, ErrorBody, RateLimitPolicyName } from '../../codecs/hubspotResponses.js'
+import { BatchResponse, ErrorBody, RateLimitBody } from '../../codecs/hubspotResponses.js'
 import type { CallFailure, CallResult, CallSuccess, FailureKind, RateLimitHeaders } from './callResult.js'
 import { mapBatchOutcomes, namedByErrorBody } from './mapInputs.js'
 import { readRateLimitHeaders } from './rateLimitHeaders.js'
@@ -153,17 +153,25 @@ export const interpretResponse = (
   }
 
   const value = parsed?.ok === true ? parsed.value : r.text === '' ? undefined : oneLine(r.text, 2000)
+  // Each schema is read on its own: a 429 has `errorType` and `policyName` but no `category` (contract §5).
   const decoded = ErrorBody.decode(value)
   const errorBody = isRight(decoded) ? decoded.right : undefined
-  const correlationId = headerCorrelation ?? errorBody?.correlationId
+  const decodedLimit = r.statusCode === 429 ? RateLimitBody.decode(value) : undefined
+  const limitBody = decodedLimit !== undefined && isRight(decodedLimit) ? decodedLimit.right : undefined
+  const bodyCorrelation = errorBody?.correlationId ?? limitBody?.correlationId
+  const correlationId = headerCorrelation ?? bodyCorrelation
   const { kind, retryable } =
     r.statusCode === 429 ? { kind: 'rateLimited' as const, retryable: true } : kindOfStatus(r.statusCode)
-  const message = `HubSpot ${r.statusCode}${errorBody?.category === undefined ? '' : ` ${errorBody.category}`}: ${
-    errorBody === undefined
-      ? typeof value === 'string' && value !== ''
+  const category = errorBody?.category ?? limitBody?.errorType
+  const bodyMessage = errorBody?.message ?? limitBody?.message
+  const message = `HubSpot ${r.statusCode}${category === undefined ? '' : ` ${category}`}: ${
+    bodyMessage !== undefined
+      ? oneLine(bodyMessage)
+      : typeof value === 'string' && value !== ''
         ? value
-        : 'no error body'
-      : oneLine(errorBody.message)
+        : errorBody === undefined && limitBody === undefined && value !== undefined
+          ? oneLine(JSON.stringify(value), 500)
+          : 'no error body'
   }`
   const details = (errorBody?.errors ?? []).map(
     (d) =>
@@ -179,14 +187,11 @@ export const interpretResponse = (
     details,
   }
   if (value !== undefined) failure.body = value
-  if (errorBody?.category !== undefined) failure.category = errorBody.category
-  else if (errorBody?.errorType !== undefined) failure.category = errorBody.errorType
+  if (category !== undefined) failure.category = category
   withCorrelation(failure, correlationId)
   if (r.statusCode === 429) {
     // A 429 without a recognisable policy is treated as the ten-secondly one: retry after the window.
-    const policy = RateLimitPolicyName.is(errorBody?.policyName)
-      ? errorBody.policyName
-      : 'TEN_SECONDLY_ROLLING'
+    const policy = limitBody?.policyName ?? 'TEN_SECONDLY_ROLLING'
     failure.policy = policy
     // A daily limit resets at midnight in the account's time zone: retrying with backoff only adds 429s.
     failure.retryable = policy !== 'DAILY'

@@ -19,6 +19,25 @@ export interface VariantTarget {
   readonly externalAccountId?: string
 }
 
+// A lone surrogate is not a Unicode scalar value: it has no UTF-8 form, so `encodeURIComponent` throws URIError.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u
+
+/**
+ * Why `value` cannot be sent as one path segment, or undefined when it can. `.` and `..` are collapsed by every
+ * URL parser on the way (and `%2e` counts as a dot, so no escaping helps): the request would reach another
+ * resource. An empty segment would make `//`, which proxies merge.
+ */
+export const segmentProblem = (value: string): string | undefined => {
+  if (value === '') return 'is empty'
+  if (value === '.' || value === '..') return `is "${value}", which URL parsing removes from a path`
+  if (LONE_SURROGATE.test(value)) return 'contains a lone surrogate, which has no UTF-8 form'
+  return undefined
+}
+
+/** Why `value` cannot be sent as a query parameter value, or undefined when it can. */
+export const queryValueProblem = (value: string): string | undefined =>
+  LONE_SURROGATE.test(value) ? 'contains a lone surrogate, which has no UTF-8 form' : undefined
+
 // Every segment is encoded: externalEventId is user data and may contain '/', '?', '#' or spaces.
 const enc = encodeURIComponent
 

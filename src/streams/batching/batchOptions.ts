@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { SchedulerLike } from 'rxjs'
 import { asyncScheduler } from 'rxjs'
+import { CONFIG_DEFAULTS } from '../../config/defaults.js'
+import { BATCHING_RULES } from '../../config/rules.js'
 import { AttendanceStreamError } from '../../errors.js'
 import type { BatchingStats } from './batchAccumulator.js'
 
@@ -10,7 +12,7 @@ export interface BatchOptions {
   readonly maxBatchSize?: number
   /** Bound on the request body `JSON.stringify({ inputs })`, in bytes. Default 512 KiB. */
   readonly maxBatchBytes?: number
-  /** Longest a record waits, from the arrival of its batch's first record. Default 1000. */
+  /** Longest a record waits, from the arrival of its batch's first record; an integer ≥ 0. Default 1000. */
   readonly maxWaitMs?: number
   /** Open batches held at once; when full, the oldest is emitted early. Default 10,000. */
   readonly maxOpenBatches?: number
@@ -39,31 +41,24 @@ export interface BatchSettings {
   readonly onStats: ((stats: BatchingStats) => void) | undefined
 }
 
-/** The contract's defaults: 100 contacts, 512 KiB, 1 s, 10,000 open batches. */
-export const DEFAULT_BATCH_OPTIONS = {
-  maxBatchSize: 100,
-  maxBatchBytes: 512 * 1024,
-  maxWaitMs: 1000,
-  maxOpenBatches: 10_000,
-} as const
+/** The contract's defaults: 100 contacts, 512 KiB, 1 s, 10,000 open batches (`CONFIG_DEFAULTS.batching`). */
+export const DEFAULT_BATCH_OPTIONS = CONFIG_DEFAULTS.batching
 
-/** Validates options once, when the operator is built: a bad setting is a configuration error, not a stream error. */
+/**
+ * Validates options once, when the operator is built: a bad setting is a configuration error, not a stream error.
+ * The rules are the config's own (`BATCHING_RULES`), so `batching.*` in a config and these options cannot disagree.
+ */
 export function resolveBatchOptions(options: BatchOptions): BatchSettings {
-  const maxBatchSize = positiveInteger(
-    'maxBatchSize',
-    options.maxBatchSize ?? DEFAULT_BATCH_OPTIONS.maxBatchSize,
-  )
-  const maxBatchBytes = positiveInteger(
-    'maxBatchBytes',
-    options.maxBatchBytes ?? DEFAULT_BATCH_OPTIONS.maxBatchBytes,
-  )
-  const maxOpenBatches = positiveInteger(
-    'maxOpenBatches',
-    options.maxOpenBatches ?? DEFAULT_BATCH_OPTIONS.maxOpenBatches,
-  )
-  const maxWaitMs = options.maxWaitMs ?? DEFAULT_BATCH_OPTIONS.maxWaitMs
-  if (!Number.isFinite(maxWaitMs) || maxWaitMs < 0)
-    throw invalid('maxWaitMs', maxWaitMs, 'a finite number ≥ 0')
+  const checked = (name: keyof typeof BATCHING_RULES): number => {
+    const value = options[name] ?? DEFAULT_BATCH_OPTIONS[name]
+    const rule = BATCHING_RULES[name]
+    if (!rule.is(value)) throw invalid(name, value, rule.name)
+    return value
+  }
+  const maxBatchSize = checked('maxBatchSize')
+  const maxBatchBytes = checked('maxBatchBytes')
+  const maxOpenBatches = checked('maxOpenBatches')
+  const maxWaitMs = checked('maxWaitMs')
   const { idPrefix } = options
   return {
     maxBatchSize,
@@ -89,11 +84,6 @@ const counterFrom = (prefix: string): (() => string) => {
     n += 1
     return prefix + n
   }
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw invalid(name, value, 'an integer ≥ 1')
-  return value
 }
 
 const invalid = (name: string, value: unknown, expected: string): AttendanceStreamError =>

@@ -7,6 +7,8 @@ export interface TokenCounters {
   /** Requests the rate limiter counted against the window. */
   readonly counted: number
   readonly rateLimited: number
+  /** Requests answered 401 EXPIRED_AUTHENTICATION: the token had expired when they arrived. */
+  readonly expired: number
   /** The most requests carrying this token that arrived within any `intervalMs` window. */
   readonly maxInWindow: number
   /** Arrival times (simulator clock), ascending: feed them to `windowCounts` to check every window. */
@@ -27,6 +29,8 @@ export interface SimulatorCounters {
   readonly inputsRejected: number
   readonly rateLimited: { readonly total: number; readonly tenSecondly: number; readonly daily: number }
   readonly faults: { readonly status: number; readonly reset: number; readonly hang: number }
+  /** Requests whose handling threw (answered 500 `SIMULATOR_CRASH`): a simulator bug, never an injected fault. */
+  readonly handlerCrashes: number
   readonly tokens: Readonly<Record<string, TokenCounters>>
 }
 
@@ -36,6 +40,7 @@ interface MutableToken {
   requests: number
   counted: number
   rateLimited: number
+  expired: number
   arrivals: number[]
 }
 
@@ -44,6 +49,7 @@ export class CounterBook {
   connections = 0
   inputsAccepted = 0
   inputsRejected = 0
+  handlerCrashes = 0
   readonly rateLimited = { total: 0, tenSecondly: 0, daily: 0 }
   readonly faults = { status: 0, reset: 0, hang: 0 }
   private readonly byRoute = new Map<string, Map<string, number>>()
@@ -62,7 +68,7 @@ export class CounterBook {
   token(token: string): MutableToken {
     let t = this.tokens.get(token)
     if (t === undefined) {
-      t = { requests: 0, counted: 0, rateLimited: 0, arrivals: [] }
+      t = { requests: 0, counted: 0, rateLimited: 0, expired: 0, arrivals: [] }
       this.tokens.set(token, t)
     }
     return t
@@ -79,6 +85,7 @@ export class CounterBook {
       inputsRejected: this.inputsRejected,
       rateLimited: { ...this.rateLimited },
       faults: { ...this.faults },
+      handlerCrashes: this.handlerCrashes,
       tokens: Object.fromEntries(
         [...this.tokens].map(([k, t]) => [
           k,

@@ -6,6 +6,8 @@ export {
   type HubSpotSimulatorOptions,
   type PartialFailureMode,
   type SimulatorContactSpec,
+  type SimulatorOAuthApp,
+  type SimulatorOAuthOptions,
   type SimulatorRateLimitOptions,
   type SimulatorTokenSpec,
   startHubSpotSimulator,

@@ -29,6 +29,37 @@ export interface SimulatorTokenSpec {
   readonly max?: number
   /** This token's daily limit; `null` for none (OAuth apps); default `rateLimit.daily`. */
   readonly daily?: number | null
+  /**
+   * Tokens with the same `account` share one rate limit, as HubSpot counts per account (an OAuth app's
+   * successive access tokens). Default: the token itself.
+   */
+  readonly account?: string
+}
+
+/** An OAuth app installed on the simulated account: what `POST /oauth/v1/token` accepts. */
+export interface SimulatorOAuthApp {
+  readonly clientId: string
+  readonly clientSecret: string
+  /** The refresh token the app starts with. */
+  readonly refreshToken: string
+}
+
+/** The OAuth token endpoint (contract §5) and the access tokens it issues. */
+export interface SimulatorOAuthOptions {
+  readonly apps: readonly SimulatorOAuthApp[]
+  /** How long an issued access token is accepted, on the simulator clock. Default 1 800 000 (30 minutes). */
+  readonly accessTokenTtlMs?: number
+  /**
+   * The `expires_in` (seconds) the endpoint reports. Default the true lifetime. Larger values imitate a token
+   * HubSpot expires or revokes early, so a client meets 401 `EXPIRED_AUTHENTICATION` despite refreshing ahead.
+   */
+  readonly reportedExpiresInSeconds?: number
+  /** Issue a new refresh token with every refresh and refuse the old one from then on. Default false. */
+  readonly rotateRefreshTokens?: boolean
+  /** Scopes of issued tokens. Default `[WRITE_SCOPE]`. */
+  readonly scopes?: readonly string[]
+  /** Rolling-window maximum of the app's tokens, shared by all of them. Default `rateLimit.max`. */
+  readonly max?: number
 }
 
 /** HubSpot's limits as the simulator enforces them. */
@@ -75,6 +106,18 @@ export interface HubSpotSimulatorOptions {
   readonly now?: () => number
   /** `status` of A–D success bodies. Default `'COMPLETE'`. */
   readonly batchStatus?: 'COMPLETE' | 'PENDING' | 'PROCESSING' | 'CANCELED'
+  /**
+   * Whether the email upsert (F) creates a contact it does not know. Default false: HubSpot's docs say the
+   * contact must exist for the upserts (E, F); only the email-create variants (B, D) create contacts.
+   */
+  readonly upsertCreatesContacts?: boolean
+  /**
+   * Called with every error thrown inside the simulator's request handler (a simulator bug, or a throwing
+   * injected `now`). Such a request is answered 500 `SIMULATOR_CRASH` and counted in `handlerCrashes()`.
+   */
+  readonly onHandlerCrash?: (error: unknown) => void
+  /** Serve `POST /oauth/v1/token` for these apps. Default: no OAuth (the endpoint answers 404). */
+  readonly oauth?: SimulatorOAuthOptions
 }
 
 /** A running simulator: its URL and token, its state, its counters, and knobs to change while it runs. */
@@ -101,6 +144,21 @@ export interface HubSpotSimulator {
   participations(): Participation[]
   /** What the simulator counted so far. */
   counters(): SimulatorCounters
+  /**
+   * Errors thrown inside the request handler, oldest first. A test should expect none: a crash is answered
+   * 500, which a client retries like an injected fault, so without this check a simulator bug could pass.
+   */
+  handlerCrashes(): readonly unknown[]
+  /**
+   * What the OAuth endpoint did: refreshes granted and refused, and every refresh token it issued, oldest first
+   * (the apps' initial ones included), with the one each app holds now.
+   */
+  oauth(): {
+    readonly refreshes: number
+    readonly refused: number
+    readonly issuedAccessTokens: readonly string[]
+    readonly currentRefreshTokens: Readonly<Record<string, string>>
+  }
   /** For every request carrying `token`, how many such requests arrived in the window ending at it. */
   windowCounts(token: string, intervalMs?: number): number[]
   /** Closes the server and every open socket, hung requests included. */
@@ -129,6 +187,8 @@ export async function startHubSpotSimulator(
   const maxBatchSize = options.maxBatchSize ?? 100
   const eventsAuto = options.events === 'auto'
   const contactsAuto = options.contacts === 'auto'
+  const upsertCreatesContacts = options.upsertCreatesContacts ?? false
+  const crashes: unknown[] = []
   let partialFailureMode: PartialFailureMode = options.partialFailureMode ?? 'per-input'
   const counters = new CounterBook(intervalMs)
   const faults = new FaultInjector(options.seed ?? 1)
@@ -140,6 +200,8 @@ export async function startHubSpotSimulator(
   const addToken = (t: string | SimulatorTokenSpec): void => {
     const spec = typeof t === 'string' ? { token: t } : t
     tokens.set(spec.token, spec)
+    const limiterKey = spec.account ?? spec.token
+    if (limiters.has(limiterKey) && spec.account !== undefined) return
     const settings: RateLimitSettings = {
       max: spec.max ?? rl.max ?? 100,
       intervalMs,
@@ -147,7 +209,7 @@ export async function startHubSpotSimulator(
       count429: rl.count429 ?? false,
       utcOffsetMinutes: rl.utcOffsetMinutes ?? 0,
     }
-    limiters.set(spec.token, new TokenRateLimiter(settings))
+    limiters.set(limiterKey, new TokenRateLimiter(settings))
   }
   for (const t of options.tokens ?? ['test-token']) addToken(t)
   if (options.events !== undefined && options.events !== 'auto')
@@ -243,6 +305,62 @@ export async function startHubSpotSimulator(
     )
   }
 
+  // The OAuth token endpoint. Not subject to injected faults: they model the attendance API's trouble.
+  const oauth = options.oauth
+  const oauthState = {
+    refreshes: 0,
+    refused: 0,
+    issued: [] as string[],
+    current: new Map((oauth?.apps ?? []).map((app) => [app.clientId, app.refreshToken])),
+  }
+  const answerTokenRequest = (res: ServerResponse, text: string): void => {
+    const form = new URLSearchParams(text)
+    const app = oauth?.apps.find((a) => a.clientId === form.get('client_id'))
+    const refuse = (status: string, message: string): void => {
+      oauthState.refused++
+      reply(res, 'oauth', 400, { status, message, correlationId: randomUUID() }, {})
+    }
+    if (form.get('grant_type') !== 'refresh_token') {
+      refuse('UNSUPPORTED_GRANT_TYPE', 'grant_type must be refresh_token')
+      return
+    }
+    if (app === undefined || app.clientSecret !== form.get('client_secret')) {
+      refuse('BAD_CLIENT_ID', 'missing or unknown client id, or a wrong client secret')
+      return
+    }
+    if (oauthState.current.get(app.clientId) !== form.get('refresh_token')) {
+      refuse('BAD_REFRESH_TOKEN', 'missing or unknown refresh token')
+      return
+    }
+    oauthState.refreshes++
+    const n = oauthState.refreshes
+    const ttl = oauth?.accessTokenTtlMs ?? 1_800_000
+    const accessToken = `sim-oauth-at-${n}-${randomUUID()}`
+    addToken({
+      token: accessToken,
+      expiresAt: now() + ttl,
+      account: `oauth:${app.clientId}`,
+      daily: null,
+      ...(oauth?.scopes === undefined ? {} : { scopes: oauth.scopes }),
+      ...(oauth?.max === undefined ? {} : { max: oauth.max }),
+    })
+    oauthState.issued.push(accessToken)
+    if (oauth?.rotateRefreshTokens === true)
+      oauthState.current.set(app.clientId, `sim-oauth-rt-${n}-${randomUUID()}`)
+    reply(
+      res,
+      'oauth',
+      200,
+      {
+        access_token: accessToken,
+        refresh_token: oauthState.current.get(app.clientId),
+        expires_in: oauth?.reportedExpiresInSeconds ?? ttl / 1000,
+        token_type: 'bearer',
+      },
+      {},
+    )
+  }
+
   const handle = async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -250,6 +368,10 @@ export async function startHubSpotSimulator(
     arrival: number,
   ): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://simulator')
+    if (req.method === 'POST' && url.pathname === '/oauth/v1/token' && options.oauth !== undefined) {
+      answerTokenRequest(res, text)
+      return
+    }
     const route = req.method === 'POST' ? matchRoute(url.pathname) : undefined
     const rk = routeKey(route)
     const auth = req.headers.authorization
@@ -260,7 +382,7 @@ export async function startHubSpotSimulator(
       tc.arrivals.push(arrival)
     }
     const spec = bearer === undefined ? undefined : tokens.get(bearer)
-    const limiter = spec === undefined ? undefined : limiters.get(spec.token)
+    const limiter = spec === undefined ? undefined : limiters.get(spec.account ?? spec.token)
 
     const fault = faults.next()
     if (fault.kind === 'reset') {
@@ -307,6 +429,7 @@ export async function startHubSpotSimulator(
     }
     const t = now()
     if (spec.expired === true || (spec.expiresAt !== undefined && t >= spec.expiresAt)) {
+      counters.token(spec.token).expired++
       reply(
         res,
         rk,
@@ -330,6 +453,7 @@ export async function startHubSpotSimulator(
         res,
         rk,
         429,
+        // As HubSpot's 429s: errorType and policyName, and no `category` (contract §5).
         {
           status: 'error',
           message: `You have reached your ${decision.policy === 'DAILY' ? 'daily' : 'ten_secondly_rolling'} limit.`,
@@ -337,7 +461,6 @@ export async function startHubSpotSimulator(
           correlationId: randomUUID(),
           policyName: decision.policy,
           groupName: 'publicapi:marketing-events',
-          category: 'RATE_LIMITS',
         },
         headers,
       )
@@ -403,7 +526,18 @@ export async function startHubSpotSimulator(
             message: `Invalid email address: ${input.email}`,
             code: 'INVALID_EMAIL',
           })
-        else good.push({ input, contact: store.contactByEmail(input.email, undefined), index })
+        else {
+          const contact = store.contactByEmail(input.email, undefined)
+          if (contact === undefined && upsert && !upsertCreatesContacts)
+            bad.push({
+              index,
+              key: 'emails',
+              value: input.email,
+              message: `Contact with email ${input.email} does not exist`,
+              code: 'CONTACT_NOT_FOUND',
+            })
+          else good.push({ input, contact, index })
+        }
       } else if (input.vid !== undefined) {
         const c = store.contactByVid(input.vid)
         if (c === undefined && !contactsAuto)
@@ -498,19 +632,44 @@ export async function startHubSpotSimulator(
     )
   }
 
+  // A crash is the simulator's fault, not HubSpot's: it is kept for `handlerCrashes()` and answered with a body
+  // that says so, so a test that only watches outcomes still has a way to notice it.
+  const crashed = (res: ServerResponse, error: unknown): void => {
+    crashes.push(error)
+    counters.handlerCrashes++
+    options.onHandlerCrash?.(error)
+    if (res.headersSent || res.destroyed) {
+      res.destroy()
+      return
+    }
+    res.statusCode = 500
+    res.setHeader('content-type', 'application/json;charset=utf-8')
+    res.end(
+      JSON.stringify({
+        status: 'error',
+        category: 'SIMULATOR_CRASH',
+        correlationId: randomUUID(),
+        message: `The simulator's handler crashed: ${error instanceof Error ? error.message : String(error)}`,
+      }),
+    )
+  }
+
   const server = createServer((req, res) => {
-    const arrival = now()
     counters.requests++
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('error', () => {})
+    let arrival: number
+    try {
+      arrival = now()
+    } catch (error) {
+      crashed(res, error)
+      return
+    }
     req.on('end', () => {
-      handle(req, res, Buffer.concat(chunks).toString('utf8'), arrival).catch(() => {
-        if (!res.headersSent) {
-          res.statusCode = 500
-          res.end()
-        }
-      })
+      handle(req, res, Buffer.concat(chunks).toString('utf8'), arrival).catch((error: unknown) =>
+        crashed(res, error),
+      )
     })
   })
   server.on('connection', () => {
@@ -541,6 +700,13 @@ export async function startHubSpotSimulator(
     contacts: () => store.listContacts(),
     participations: () => store.participations(),
     counters: () => counters.snapshot(),
+    handlerCrashes: () => [...crashes],
+    oauth: () => ({
+      refreshes: oauthState.refreshes,
+      refused: oauthState.refused,
+      issuedAccessTokens: [...oauthState.issued],
+      currentRefreshTokens: Object.fromEntries(oauthState.current),
+    }),
     windowCounts: (token, ms = intervalMs) =>
       windowCounts(counters.snapshot().tokens[token]?.arrivals ?? [], ms),
     stop: () => {

@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import { afterEach, describe, expect, it } from 'vitest'
+import { CONFIG_DEFAULTS } from '../../../src/config/defaults.js'
+import { Secret } from '../../../src/secret.js'
 import type { CallFailure, CallResult, CallSuccess } from '../../../src/sinks/hubspot/callResult.js'
 import {
   type ApiVersion,
@@ -60,7 +62,8 @@ describe('createHubSpotClient: variants and versions', () => {
   const versions: ApiVersion[] = ['v3', '2026-03', '2026-09']
 
   it.each(versions)('speaks variants A–F under API version %s', async (apiVersion) => {
-    const sim = await simulator(known)
+    // The upserts (E, F) need an existing contact, as HubSpot's docs say.
+    const sim = await simulator({ ...known, contacts: [51234, 51235, { vid: 3, email: 'cy@example.com' }] })
     const client = clientFor(sim.url, { apiVersion })
     const ext = {
       externalEventId: 'expo-2026',
@@ -156,12 +159,12 @@ describe('createHubSpotClient: variants and versions', () => {
     )
     expect(upsertObj.kind).toBe('validation')
     expect(sim.counters().byRoute).toEqual({
-      'v3:A': { '200': 1 },
-      'v3:B': { '200': 1 },
-      'v3:C': { '200': 1 },
-      'v3:D': { '200': 1 },
-      'v3:E': { '204': 1 },
-      'v3:F': { '204': 1 },
+      '2026-09:A': { '200': 1 },
+      '2026-09:B': { '200': 1 },
+      '2026-09:C': { '200': 1 },
+      '2026-09:D': { '200': 1 },
+      '2026-09:E': { '204': 1 },
+      '2026-09:F': { '204': 1 },
     })
   })
 
@@ -477,17 +480,157 @@ describe('createHubSpotClient: failure tags', () => {
       })
     })
 
+    // HubSpot's Error schema requires only category, correlationId and message (contract §5).
+    it('reads a spec-shaped 400 without status, keeping the inputs its context.vids names', async () => {
+      const client = clientFor(await listen())
+      respond = () =>
+        reply(
+          JSON.stringify({
+            category: 'VALIDATION_ERROR',
+            correlationId: 'c-400',
+            message: 'Contact 7 does not exist',
+            context: { vids: ['7'] },
+          }),
+          400,
+        )
+      const r = failure(
+        await client.createByExternalId({
+          externalEventId: 'expo-2026',
+          subscriberState: 'register',
+          inputs: [vid(51234), vid(7)],
+        }),
+      )
+      expect(r).toMatchObject({
+        kind: 'validation',
+        category: 'VALIDATION_ERROR',
+        correlationId: 'c-400',
+        message: 'HubSpot 400 VALIDATION_ERROR: Contact 7 does not exist',
+        rejected: [{ index: 1, message: 'Contact 7 does not exist', category: 'VALIDATION_ERROR' }],
+      })
+    })
+
+    it('recognises a DAILY 429 without status or category by its policyName', async () => {
+      const client = clientFor(await listen())
+      respond = () =>
+        reply(
+          JSON.stringify({
+            errorType: 'RATE_LIMIT',
+            policyName: 'DAILY',
+            message: 'You have reached your daily limit.',
+            correlationId: 'c-429',
+          }),
+          429,
+        )
+      expect(failure(await call(client))).toMatchObject({
+        kind: 'rateLimited',
+        retryable: false,
+        policy: 'DAILY',
+        category: 'RATE_LIMIT',
+        correlationId: 'c-429',
+        message: 'HubSpot 429 RATE_LIMIT: You have reached your daily limit.',
+      })
+    })
+
+    it('an error body missing a field the schema requires is shown raw, and its status still decides', async () => {
+      const client = clientFor(await listen())
+      respond = () => reply(JSON.stringify({ status: 'error', message: 'no category here' }), 503)
+      const r = failure(await call(client))
+      expect(r).toMatchObject({ kind: 'server', retryable: true, httpStatus: 503 })
+      expect(r.category).toBeUndefined()
+      expect(r.message).toBe('HubSpot 503: {"status":"error","message":"no category here"}')
+    })
+
     it('redacts the token even when a server echoes it back', async () => {
       const client = clientFor(await listen())
       respond = (auth) =>
         reply(
-          JSON.stringify({ status: 'error', message: `bad header ${auth}`, category: 'VALIDATION_ERROR' }),
+          JSON.stringify({
+            status: 'error',
+            message: `bad header ${auth}`,
+            category: 'VALIDATION_ERROR',
+            correlationId: 'c-1',
+          }),
           400,
         )
       const r = failure(await call(client))
       expect(r.message).toBe('HubSpot 400 VALIDATION_ERROR: bad header Bearer [REDACTED]')
       expect(JSON.stringify(r)).not.toContain(TOKEN)
     })
+  })
+})
+
+describe('createHubSpotClient: segments no encoding can carry', () => {
+  // URL parsers collapse `.`/`..` (and `%2e`, `%2E%2E`) and encodeURIComponent throws on a lone surrogate.
+  it.each([
+    ['.', 'externalEventId is ".", which URL parsing removes from a path: the request was not sent'],
+    ['..', 'externalEventId is "..", which URL parsing removes from a path: the request was not sent'],
+    ['', 'externalEventId is empty: the request was not sent'],
+    [
+      'expo-\uD800',
+      'externalEventId contains a lone surrogate, which has no UTF-8 form: the request was not sent',
+    ],
+  ])('refuses externalEventId %j unsent, as a validation failure (never a throw)', async (id, message) => {
+    const sim = await simulator(known)
+    const client = clientFor(sim.url)
+    const r = failure(
+      await client.createByExternalId({
+        externalEventId: id,
+        subscriberState: 'register',
+        inputs: [vid(51234)],
+      }),
+    )
+    expect(r).toEqual({
+      _tag: 'failure',
+      kind: 'validation',
+      retryable: false,
+      message,
+      rateLimit: {},
+      details: [],
+    })
+    expect(sim.counters().requests).toBe(0)
+  })
+
+  it('refuses a lone surrogate in objectId or externalAccountId, and accepts paired surrogates and dots inside', async () => {
+    const sim = await simulator({ ...known, events: 'auto', contacts: 'auto' })
+    const client = clientFor(sim.url)
+    expect(
+      failure(await client.createByObjectId({ objectId: '\uDC00', subscriberState: 'attend', inputs: [] }))
+        .message,
+    ).toBe('objectId contains a lone surrogate, which has no UTF-8 form: the request was not sent')
+    expect(
+      failure(
+        await client.upsertByExternalId({
+          externalEventId: 'expo-2026',
+          externalAccountId: 'a\uD83D',
+          subscriberState: 'attend',
+          inputs: [],
+        }),
+      ).message,
+    ).toBe('externalAccountId contains a lone surrogate, which has no UTF-8 form: the request was not sent')
+    expect(sim.counters().requests).toBe(0)
+    success(
+      await client.createByExternalId({
+        externalEventId: 'expo-🎉...',
+        subscriberState: 'attend',
+        inputs: [vid(1)],
+      }),
+    )
+    expect(sim.events().map((e) => e.externalEventId)).toEqual(['expo-🎉...'])
+  })
+
+  it('refuses a body JSON cannot encode as a validation failure, not a retryable network one', async () => {
+    const sim = await simulator(known)
+    const client = clientFor(sim.url)
+    const r = failure(
+      await client.createByExternalId({
+        externalEventId: 'expo-2026',
+        subscriberState: 'register',
+        inputs: [{ vid: 1, interactionDateTime: BigInt(1) as unknown as number, properties: {} }],
+      }),
+    )
+    expect(r).toMatchObject({ kind: 'validation', retryable: false })
+    expect(r.message).toBe('the request could not be built (TypeError): it was not sent')
+    expect(sim.counters().requests).toBe(0)
   })
 })
 
@@ -532,7 +675,7 @@ describe('createHubSpotClient: connections and secrets', () => {
     const sim = await simulator({ ...known, faults: { script: [{ status: 503 }, 'reset'] } })
     const client = clientFor(sim.url)
     expect(inspect(client, { depth: 10, showHidden: true })).not.toContain(TOKEN)
-    expect(inspect(client)).toBe(`HubSpotClient { baseUrl: '${sim.url}/', apiVersion: 'v3' }`)
+    expect(inspect(client)).toBe(`HubSpotClient { baseUrl: '${sim.url}/', apiVersion: '2026-09' }`)
     expect(JSON.stringify(client)).not.toContain(TOKEN)
     expect(JSON.stringify(Object.entries(client))).not.toContain('SECRET')
     const outcomes = [
@@ -590,5 +733,41 @@ describe('createHubSpotClient: configuration', () => {
       message: 'HubSpot client: baseUrl is not a valid URL',
     })
     expect(inspect(bad, { depth: 10 })).not.toContain('SECRET')
+    const withCrlf = attempt({ token: `${TOKEN}\r\nX-Injected: 1` })
+    expect(withCrlf).toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: 'HubSpot client: token must be visible ASCII characters (no spaces, CR, LF or other controls)',
+    })
+    expect(attempt({ token: new Secret('a\nb') })).toMatchObject({ code: 'INVALID_CONFIG' })
+    expect(attempt({ oauth: { clientId: 'c', clientSecret: 's', refreshToken: 'r' } })).toMatchObject({
+      message: 'HubSpot client: exactly one of token and oauth must be given',
+    })
+    expect(attempt({ token: undefined })).toMatchObject({
+      message: 'HubSpot client: exactly one of token and oauth must be given',
+    })
+    const credentials = attempt({ baseUrl: 'https://user:hunter2@api.hubapi.com' })
+    expect(credentials).toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: 'HubSpot client: baseUrl must not carry credentials (user:password@)',
+    })
+    expect(inspect(credentials, { depth: 10 })).not.toContain('hunter2')
+    expect(attempt({ baseUrl: 'http://api.hubapi.com' })).toMatchObject({
+      message: 'HubSpot client: baseUrl must be https: (http: only for a loopback host such as 127.0.0.1)',
+    })
+    expect(attempt({ baseUrl: 'http://localhost:1' })).toBeUndefined()
+  })
+
+  it('takes the token as a Secret, and its defaults from the one table', async () => {
+    const sim = await simulator(known)
+    const client = clientFor(sim.url, { token: new Secret(TOKEN) })
+    success(
+      await client.createByExternalId({
+        externalEventId: 'expo-2026',
+        subscriberState: 'register',
+        inputs: [],
+      }),
+    )
+    expect(client.apiVersion).toBe(CONFIG_DEFAULTS.hubspot.account.apiVersion)
+    expect(client.tokenStats()).toEqual({ refreshes: 0, refreshFailures: 0, expiredAnswers: 0 })
   })
 })

@@ -48,5 +48,5 @@ it('rides out a scripted outage', async () => {
   expect(await call()).toMatchObject({ _tag: 'failure', kind: 'server', retryable: true })
   expect(await call()).toMatchObject({ _tag: 'failure', kind: 'network', retryable: true })
   expect(await call()).toMatchObject({ _tag: 'success' })
-  expect(sim.counters().byRoute['v3:A']).toEqual({ '503': 1, reset: 1, '200': 1 })
+  expect(sim.counters().byRoute['2026-09:A']).toEqual({ '503': 1, reset: 1, '200': 1 })
 })

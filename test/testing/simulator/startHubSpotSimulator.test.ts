@@ -232,10 +232,14 @@ describe('startHubSpotSimulator: the contract status table', () => {
     await post(sim, path, { inputs: [] })
     const r = await post(sim, path, { inputs: [] })
     expect(r.status).toBe(429)
-    expect(r.body).toMatchObject({
+    // Exactly HubSpot's fields: errorType and policyName, no `category` (contract §5).
+    expect(r.body).toEqual({
       status: 'error',
+      message: 'You have reached your ten_secondly_rolling limit.',
       errorType: 'RATE_LIMIT',
+      correlationId: r.headers.get('x-hubspot-correlation-id'),
       policyName: 'TEN_SECONDLY_ROLLING',
+      groupName: 'publicapi:marketing-events',
     })
     expect(r.headers.get('retry-after')).toBe('10')
     expect(r.headers.get('x-hubspot-ratelimit-remaining')).toBe('0')
@@ -456,6 +460,31 @@ describe('startHubSpotSimulator: data', () => {
     })
   })
 
+  it('the email upsert (F) needs an existing contact unless upsertCreatesContacts', async () => {
+    const path = `${V3}/events/expo-2026/register/email-upsert?externalAccountId=acct-7`
+    const strict = await start({ ...known, contacts: [{ vid: 9, email: 'known@example.com' }] })
+    const unknown = await post(strict, path, { inputs: [emailInput('new@example.com')] })
+    expect(unknown.status).toBe(400)
+    expect(unknown.body).toMatchObject({
+      category: 'VALIDATION_ERROR',
+      context: { emails: ['new@example.com'] },
+      errors: [
+        {
+          message: 'Contact with email new@example.com does not exist',
+          code: 'CONTACT_NOT_FOUND',
+          in: 'inputs[0].email',
+        },
+      ],
+    })
+    expect(strict.contacts()).toEqual([{ vid: 9, email: 'known@example.com', properties: {} }])
+    expect((await post(strict, path, { inputs: [emailInput('KNOWN@example.com')] })).status).toBe(204)
+    expect(strict.participations().map((p) => p.contact.vid)).toEqual([9])
+
+    const lenient = await start({ ...known, upsertCreatesContacts: true })
+    expect((await post(lenient, path, { inputs: [emailInput('new@example.com')] })).status).toBe(204)
+    expect(lenient.contacts().flatMap((c) => c.email ?? [])).toEqual(['new@example.com'])
+  })
+
   it('an invalid email is a per-input error naming it in context.emails', async () => {
     const sim = await start(known)
     const r = await post(sim, `${V3}/555/attendance/register/email-create`, {
@@ -544,6 +573,87 @@ describe('startHubSpotSimulator: data', () => {
       inputs: [vidInput(7)],
     })
     expect(unknown.status).toBe(400)
+  })
+})
+
+describe('startHubSpotSimulator: the OAuth token endpoint (contract §5)', () => {
+  const app = { clientId: 'cid', clientSecret: 'csecret', refreshToken: 'rt-0' }
+  const refresh = async (sim: HubSpotSimulator, refreshToken: string, clientSecret = app.clientSecret) => {
+    const res = await fetch(`${sim.url}/oauth/v1/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: app.clientId,
+        client_secret: clientSecret,
+        refresh_token: refreshToken,
+      }).toString(),
+    })
+    // biome-ignore lint/suspicious/noExplicitAny: JSON pinned down by the assertions
+    return { status: res.status, body: (await res.json()) as any }
+  }
+
+  it('grants expiring access tokens, rotates the refresh token, and answers an expired one with 401 EXPIRED_AUTHENTICATION', async () => {
+    let clock = 0
+    const sim = await start({
+      ...known,
+      tokens: [],
+      now: () => clock,
+      oauth: { apps: [app], accessTokenTtlMs: 5000, rotateRefreshTokens: true },
+    })
+    const granted = await refresh(sim, 'rt-0')
+    expect(granted.status).toBe(200)
+    expect(granted.body).toEqual({
+      access_token: expect.stringMatching(/^sim-oauth-at-1-/),
+      refresh_token: expect.stringMatching(/^sim-oauth-rt-1-/),
+      expires_in: 5,
+      token_type: 'bearer',
+    })
+    const path = `${V3}/attendance/expo-2026/register/create`
+    expect((await post(sim, path, { inputs: [] }, granted.body.access_token)).status).toBe(200)
+    clock = 5000
+    const expired = await post(sim, path, { inputs: [] }, granted.body.access_token)
+    expect(expired.status).toBe(401)
+    expect(expired.body).toMatchObject({
+      category: 'EXPIRED_AUTHENTICATION',
+      message: 'The access token has expired',
+    })
+    expect(typeof expired.body.correlationId).toBe('string')
+    expect((await refresh(sim, 'rt-0')).body).toMatchObject({ status: 'BAD_REFRESH_TOKEN' })
+    expect((await refresh(sim, granted.body.refresh_token, 'wrong')).body).toMatchObject({
+      status: 'BAD_CLIENT_ID',
+    })
+    expect((await refresh(sim, granted.body.refresh_token)).status).toBe(200)
+    expect(sim.oauth()).toMatchObject({ refreshes: 2, refused: 2 })
+    expect(sim.counters().tokens[granted.body.access_token]).toMatchObject({ requests: 2, expired: 1 })
+  })
+})
+
+describe('startHubSpotSimulator: its own crashes', () => {
+  it('counts and exposes a crash in its handler, answered 500 SIMULATOR_CRASH (not an injected fault)', async () => {
+    let armed = false
+    const seen: unknown[] = []
+    const sim = await start({
+      ...known,
+      now: () => {
+        if (armed) throw new Error('clock broke')
+        return Date.now()
+      },
+      onHandlerCrash: (e) => seen.push(e),
+    })
+    const path = `${V3}/attendance/expo-2026/register/create`
+    expect((await post(sim, path, { inputs: [] })).status).toBe(200)
+    expect(sim.handlerCrashes()).toEqual([])
+    armed = true
+    const r = await post(sim, path, { inputs: [] })
+    expect(r.status).toBe(500)
+    expect(r.body).toMatchObject({
+      category: 'SIMULATOR_CRASH',
+      message: "The simulator's handler crashed: clock broke",
+    })
+    expect(sim.handlerCrashes()).toEqual([new Error('clock broke')])
+    expect(seen).toEqual([new Error('clock broke')])
+    expect(sim.counters()).toMatchObject({ handlerCrashes: 1, faults: { status: 0, reset: 0, hang: 0 } })
   })
 })
 

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Either } from 'fp-ts/lib/Either.js'
-import { isRight } from 'fp-ts/lib/Either.js'
 import { afterAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '../../src/cli/loadConfig.js'
-import type { PipelineConfig } from '../../src/codecs/pipelineConfig.js'
+import { loadConfig } from '../../src/config/loadConfig.js'
+import type { PipelineConfig } from '../../src/config/pipelineConfig.js'
+import { config, problems, secret } from './configResults.js'
 
 const TOKEN = 'pat-na1-0a1b2c3d-1111-2222-3333-444455556666'
+
 const dir = mkdtempSync(join(tmpdir(), 'attendance-config-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -29,20 +30,10 @@ const fileConfig = {
   hubspot: { accounts: { default: { requestsPer10s: 150 } } },
 }
 
-const problems = (result: Either<string[], PipelineConfig>): string[] => {
-  if (isRight(result)) throw new Error('expected problems, got a config')
-  return result.left
-}
-
-const config = (result: Either<string[], PipelineConfig>): PipelineConfig => {
-  if (!isRight(result)) throw new Error(`expected a config, got:\n${result.left.join('\n')}`)
-  return result.right
-}
-
 describe('loadConfig', () => {
   it('merges the file with the token from the environment', () => {
     const resolved = config(loadConfig({ file: writeConfig(fileConfig), env: { HUBSPOT_TOKEN: TOKEN } }))
-    expect(resolved.hubspot.accounts['default']).toMatchObject({ token: TOKEN, requestsPer10s: 150 })
+    expect(resolved.hubspot.accounts['default']).toMatchObject({ token: secret(TOKEN), requestsPer10s: 150 })
     expect(resolved.kafka.brokers).toEqual(['kafka-1:9092'])
   })
 
@@ -86,7 +77,7 @@ describe('loadConfig', () => {
       errorsTopic: 'errors-2',
     })
     expect(resolved.hubspot.accounts['default']).toMatchObject({
-      token: TOKEN,
+      token: secret(TOKEN),
       baseUrl: 'http://127.0.0.1:4010',
       apiVersion: '2026-09',
       requestsPer10s: 150,
@@ -122,8 +113,11 @@ describe('loadConfig', () => {
     const resolved = config(
       loadConfig({ file, env: { HUBSPOT_TOKEN: TOKEN, HUBSPOT_API_VERSION: '2026-03' } }),
     )
-    expect(resolved.hubspot.accounts['eu']).toMatchObject({ token: TOKEN, apiVersion: '2026-03' })
-    expect(resolved.hubspot.accounts['us']).toMatchObject({ token: 'pat-us-token', apiVersion: 'v3' })
+    expect(resolved.hubspot.accounts['eu']).toMatchObject({ token: secret(TOKEN), apiVersion: '2026-03' })
+    expect(resolved.hubspot.accounts['us']).toMatchObject({
+      token: secret('pat-us-token'),
+      apiVersion: '2026-09',
+    })
   })
 
   it('lists every problem, naming the variable a bad value came from', () => {
@@ -133,7 +127,7 @@ describe('loadConfig', () => {
           file: writeConfig({
             ...fileConfig,
             kafka: { ...fileConfig.kafka, groupId: '' },
-            batching: { maxWaitMs: 0 },
+            batching: { maxWaitMs: -1 },
           }),
           env: { KAFKA_BROKERS: 'kafka-1', METRICS_PORT: 'http', LOG_LEVEL: 'loud' },
         }),
@@ -141,8 +135,8 @@ describe('loadConfig', () => {
     ).toEqual([
       'kafka.brokers.0: expected a host:port string, got "kafka-1" (from KAFKA_BROKERS)',
       'kafka.groupId: expected a non-empty string, got ""',
-      'hubspot.accounts.default.token: missing, expected a non-empty string',
-      'batching.maxWaitMs: expected a positive integer, got 0',
+      'hubspot.accounts.default.token: missing, expected a token (or oauth: { clientId, clientSecret, refreshToken })',
+      'batching.maxWaitMs: expected an integer ≥ 0, got -1',
       'metrics.port: expected a port number from 0 to 65535, got "http" (from METRICS_PORT)',
       'log.level: expected one of "debug", "info", "warn", "error", got "loud" (from LOG_LEVEL)',
     ])
@@ -197,5 +191,49 @@ describe('loadConfig', () => {
     expect(problems(cases[4] as Either<string[], PipelineConfig>)).toEqual([
       'metrics.port: expected a port number from 0 to 65535, got "[REDACTED]" (from METRICS_PORT)',
     ])
+  })
+
+  it('scrubs secrets as written, before any transform: a token pasted into LOG_LEVEL is lower-cased, then caught', () => {
+    const upper = 'PAT-NA1-ABCDEF01-2345-6789-ABCD-EF0123456789-XYZ'
+    const lines = problems(
+      loadConfig({ file: writeConfig(fileConfig), env: { HUBSPOT_TOKEN: ` ${upper} `, LOG_LEVEL: upper } }),
+    )
+    expect(lines).toEqual([
+      'log.level: expected one of "debug", "info", "warn", "error", got "[REDACTED]" (from LOG_LEVEL)',
+    ])
+    const oauth = problems(
+      loadConfig({
+        file: writeConfig(fileConfig),
+        env: {
+          HUBSPOT_CLIENT_SECRET: 'Client-Secret-Q',
+          HUBSPOT_REFRESH_TOKEN: 'rt',
+          LOG_LEVEL: 'Client-Secret-Q',
+        },
+      }),
+    )
+    for (const line of oauth) expect(line.toLowerCase()).not.toContain('client-secret-q')
+  })
+
+  it('refuses a token with CR/LF from the environment as a config problem, without echoing it', () => {
+    expect(
+      problems(
+        loadConfig({ file: writeConfig(fileConfig), env: { HUBSPOT_TOKEN: `${TOKEN}\r\nX-Evil: 1` } }),
+      ),
+    ).toEqual([
+      `hubspot.accounts.default.token: expected a token of visible ASCII characters (no spaces, CR, LF or other control characters), got a string of ${TOKEN.length + 11} characters (from HUBSPOT_TOKEN)`,
+    ])
+  })
+
+  it('configures an OAuth app from the environment', () => {
+    const resolved = config(
+      loadConfig({
+        file: writeConfig(fileConfig),
+        env: { HUBSPOT_CLIENT_ID: 'cid', HUBSPOT_CLIENT_SECRET: 'csecret', HUBSPOT_REFRESH_TOKEN: 'rtoken' },
+      }),
+    )
+    expect(resolved.hubspot.accounts['default']).toMatchObject({
+      token: undefined,
+      oauth: { clientId: secret('cid'), clientSecret: secret('csecret'), refreshToken: secret('rtoken') },
+    })
   })
 })

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { isLeft, left, right } from 'fp-ts/lib/Either.js'
-import type { PipelineConfig } from '../codecs/pipelineConfig.js'
-import { CONFIG_DEFAULTS, resolvePipelineConfig } from '../codecs/pipelineConfig.js'
-import { createRedactor, secretsIn } from './redact.js'
+import { createRedactor, secretsIn } from '../cli/redact.js'
+import { CONFIG_DEFAULTS } from './defaults.js'
+import type { PipelineConfig } from './pipelineConfig.js'
+import { resolvePipelineConfig } from './pipelineConfig.js'
+import { attributeProblems } from './problems.js'
+import { RESERVED_NAMES } from './rules.js'
 
 /**
  * The service's configuration: a JSON file, then environment variables on top (containers and secret stores
@@ -20,6 +23,8 @@ export interface LoadConfigOptions {
 }
 
 type Override = (value: string, defaultAccount: string) => { path: readonly string[]; value: unknown }
+
+const account = (name: string, ...key: string[]) => ['hubspot', 'accounts', name, ...key]
 
 const list = (value: string) =>
   value
@@ -39,16 +44,24 @@ export const ENV_OVERRIDES: ReadonlyArray<readonly [name: string, to: Override]>
   ['INPUT_TOPICS', (v) => ({ path: ['kafka', 'inputTopics'], value: list(v) })],
   ['RESULTS_TOPIC', (v) => ({ path: ['kafka', 'resultsTopic'], value: v })],
   ['ERRORS_TOPIC', (v) => ({ path: ['kafka', 'errorsTopic'], value: v })],
-  ['HUBSPOT_TOKEN', (v, account) => ({ path: ['hubspot', 'accounts', account, 'token'], value: v })],
-  ['HUBSPOT_BASE_URL', (v, account) => ({ path: ['hubspot', 'accounts', account, 'baseUrl'], value: v })],
-  [
-    'HUBSPOT_API_VERSION',
-    (v, account) => ({ path: ['hubspot', 'accounts', account, 'apiVersion'], value: v }),
-  ],
+  ['HUBSPOT_TOKEN', (v, name) => ({ path: account(name, 'token'), value: v })],
+  ['HUBSPOT_CLIENT_ID', (v, name) => ({ path: account(name, 'oauth', 'clientId'), value: v })],
+  ['HUBSPOT_CLIENT_SECRET', (v, name) => ({ path: account(name, 'oauth', 'clientSecret'), value: v })],
+  ['HUBSPOT_REFRESH_TOKEN', (v, name) => ({ path: account(name, 'oauth', 'refreshToken'), value: v })],
+  ['HUBSPOT_BASE_URL', (v, name) => ({ path: account(name, 'baseUrl'), value: v })],
+  ['HUBSPOT_API_VERSION', (v, name) => ({ path: account(name, 'apiVersion'), value: v })],
   // A number when it looks like one; otherwise the string goes to the codec, which names the problem.
   ['METRICS_PORT', (v) => ({ path: ['metrics', 'port'], value: /^\d+$/.test(v) ? Number(v) : v })],
   ['LOG_LEVEL', (v) => ({ path: ['log', 'level'], value: v.toLowerCase() })],
 ]
+
+/** The variables that hold credentials: their raw values are scrubbed from every problem line. */
+export const SECRET_ENV = [
+  'HUBSPOT_TOKEN',
+  'HUBSPOT_CLIENT_ID',
+  'HUBSPOT_CLIENT_SECRET',
+  'HUBSPOT_REFRESH_TOKEN',
+] as const
 
 const isPlainObject = (u: unknown): u is Record<string, unknown> =>
   typeof u === 'object' && u !== null && !Array.isArray(u)
@@ -100,7 +113,7 @@ const readConfigFile = (file: string): Either<string[], Record<string, unknown>>
 const setIn = (target: Record<string, unknown>, path: readonly string[], value: unknown): boolean => {
   // A path segment comes from the file (hubspot.defaultAccount): "__proto__" would walk into Object.prototype
   // and put the token on every object in the process. Such a path is not set; the codec names the problem.
-  if (path.includes('__proto__')) return false
+  if (path.some((key) => RESERVED_NAMES.includes(key))) return false
   let node = target
   for (const key of path.slice(0, -1)) {
     const next = Object.hasOwn(node, key) ? node[key] : undefined
@@ -121,6 +134,16 @@ export const loadConfig = (options: LoadConfigOptions): Either<string[], Pipelin
     if (isLeft(read)) return read
     merged = read.right
   }
+  // The secrets as written, before any override trims or lower-cases a copy of them: a problem line can only be
+  // scrubbed of what the redactor knows (it matches case-insensitively, so a token pasted into LOG_LEVEL and
+  // lower-cased on the way is still caught).
+  const rawSecrets = [
+    ...secretsIn(merged),
+    ...SECRET_ENV.flatMap((name) => {
+      const raw = env[name]
+      return raw === undefined ? [] : [raw, raw.trim()]
+    }),
+  ]
   const hubspot = merged['hubspot']
   const named = isPlainObject(hubspot) ? hubspot['defaultAccount'] : undefined
   const defaultAccount =
@@ -136,12 +159,5 @@ export const loadConfig = (options: LoadConfigOptions): Either<string[], Pipelin
 
   const resolved = resolvePipelineConfig(merged)
   if (!isLeft(resolved)) return resolved
-  const redact = createRedactor([...secretsIn(merged), env['HUBSPOT_TOKEN'] ?? ''])
-  return left(
-    resolved.left.map((problem) => {
-      const path = problem.slice(0, problem.indexOf(':'))
-      const name = [...fromEnv].find(([set]) => path === set || path.startsWith(`${set}.`))?.[1]
-      return redact(name === undefined ? problem : `${problem} (from ${name})`)
-    }),
-  )
+  return left(attributeProblems(resolved.left, fromEnv, createRedactor(rawSecrets)))
 }

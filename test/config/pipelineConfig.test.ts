@@ -1,8 +1,8 @@
-import type { Either } from 'fp-ts/lib/Either.js'
-import { isRight } from 'fp-ts/lib/Either.js'
+import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import type { PipelineConfig } from '../../src/codecs/pipelineConfig.js'
-import { resolvePipelineConfig } from '../../src/codecs/pipelineConfig.js'
+import { resolvePipelineConfig } from '../../src/config/pipelineConfig.js'
+import { kafkaConfigOf } from '../../src/streams/attendancePipeline.js'
+import { config, problems, secret } from './configResults.js'
 
 const TOKEN = 'pat-na1-00000000-1111-2222-3333-444444444444'
 
@@ -16,16 +16,6 @@ const minimal = () => ({
   },
   hubspot: { accounts: { default: { token: TOKEN } } },
 })
-
-const problems = (result: Either<string[], PipelineConfig>): string[] => {
-  if (isRight(result)) throw new Error('expected problems, got a config')
-  return result.left
-}
-
-const config = (result: Either<string[], PipelineConfig>): PipelineConfig => {
-  if (!isRight(result)) throw new Error(`expected a config, got:\n${result.left.join('\n')}`)
-  return result.right
-}
 
 describe('resolvePipelineConfig', () => {
   it('fills every default into a minimal config', () => {
@@ -45,16 +35,20 @@ describe('resolvePipelineConfig', () => {
       hubspot: {
         accounts: {
           default: {
-            token: TOKEN,
+            token: secret(TOKEN),
+            oauth: undefined,
+            metricsLabel: 'default',
             baseUrl: 'https://api.hubapi.com',
-            apiVersion: 'v3',
+            apiVersion: '2026-09',
             mode: 'create',
             requestsPer10s: 90,
             dailyLimit: undefined,
             maxInFlightRequests: 4,
+            timeZone: undefined,
           },
         },
         defaultAccount: 'default',
+        topicAccounts: {},
         timeouts: { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 },
       },
       batching: { maxBatchSize: 100, maxBatchBytes: 524_288, maxWaitMs: 1000, maxOpenBatches: 10_000 },
@@ -114,12 +108,15 @@ describe('resolvePipelineConfig', () => {
       clientId: 'member-1',
       fromBeginning: false,
       ssl: { rejectUnauthorized: false },
-      sasl: { mechanism: 'scram-sha-512', username: 'svc', password: 'hunter2' },
+      sasl: { mechanism: 'scram-sha-512', username: 'svc', password: secret('hunter2') },
       sessionTimeoutMs: 45_000,
     })
     expect(resolved.hubspot.defaultAccount).toBe('eu')
     expect(resolved.hubspot.accounts['eu']).toEqual({
-      token: TOKEN,
+      token: secret(TOKEN),
+      oauth: undefined,
+      metricsLabel: 'eu',
+      timeZone: undefined,
       baseUrl: 'http://127.0.0.1:3000',
       apiVersion: '2026-03',
       mode: 'upsert',
@@ -177,11 +174,11 @@ describe('resolvePipelineConfig', () => {
       'kafka.sasl.mechanism: expected one of "plain", "scram-sha-256", "scram-sha-512", got a string of 6 characters',
       'kafka.sasl.password: missing, expected a non-empty string',
       'kafka.sessionTimeoutMs: expected a positive integer, got 1.5',
-      'hubspot.accounts.default.token: expected a non-empty string, got a string of 0 characters',
+      'hubspot.accounts.default.token: expected a token of visible ASCII characters (no spaces, CR, LF or other control characters), got a string of 0 characters',
       'hubspot.accounts.default.apiVersion: expected one of "v3", "2026-03", "2026-09", got a string of 2 characters',
       'hubspot.accounts.default.requestsPer10s: expected a positive integer, got 0',
       'batching.maxBatchSize: expected a positive integer, got -1',
-      'batching.maxWaitMs: expected a positive integer, got "1000"',
+      'batching.maxWaitMs: expected an integer ≥ 0, got "1000"',
       'onConfigFault: expected one of "stop", "deadLetter", got "ignore"',
       'metrics.port: expected a port number from 0 to 65535, got 70000',
       'log.level: expected one of "debug", "info", "warn", "error", got "verbose"',
@@ -276,8 +273,169 @@ describe('resolvePipelineConfig', () => {
       expect(line).not.toContain('secret-key-material')
     }
     expect(lines).toContain(
-      'hubspot.accounts.second: expected an object { token, … }, got a string of 44 characters',
+      'hubspot.accounts.second: expected an object { token, … } or { oauth, … }, got a string of 44 characters',
     )
     expect(lines).toContain('kafka.sasl.password: expected a non-empty string, got 7')
+  })
+})
+
+describe('resolvePipelineConfig: credentials', () => {
+  const OAUTH = { clientId: 'client-id-1', clientSecret: 'client-secret-2', refreshToken: 'refresh-token-3' }
+  const withAccounts = (accounts: Record<string, unknown>, more: Record<string, unknown> = {}) =>
+    resolvePipelineConfig({ ...minimal(), hubspot: { accounts, ...more } })
+
+  it('holds every secret as a Secret: inspect, JSON and String never show them', () => {
+    const resolved = config(
+      resolvePipelineConfig({
+        ...minimal(),
+        kafka: { ...minimal().kafka, sasl: { mechanism: 'plain', username: 'svc', password: 'sasl-pass-4' } },
+        hubspot: { accounts: { default: { token: TOKEN }, app: { oauth: OAUTH } } },
+      }),
+    )
+    const secrets = [TOKEN, 'sasl-pass-4', ...Object.values(OAUTH)]
+    const printed = [
+      inspect(resolved, { depth: 20, showHidden: true }),
+      inspect(resolved, { depth: 20, customInspect: false }),
+      JSON.stringify(resolved),
+      `${resolved.hubspot.accounts['default']?.token}`,
+      String(resolved.kafka.sasl?.password),
+    ].join('\n')
+    for (const value of secrets) expect(printed).not.toContain(value)
+    expect(resolved.hubspot.accounts['default']?.token?.reveal()).toBe(TOKEN)
+    expect(resolved.hubspot.accounts['app']?.oauth?.refreshToken.reveal()).toBe('refresh-token-3')
+    expect(resolved.kafka.sasl?.password.reveal()).toBe('sasl-pass-4')
+  })
+
+  it('takes an OAuth app instead of a token, and wants exactly one of them', () => {
+    expect(config(withAccounts({ default: { oauth: OAUTH } })).hubspot.accounts['default']).toMatchObject({
+      token: undefined,
+      oauth: { clientId: secret('client-id-1'), clientSecret: secret('client-secret-2') },
+    })
+    expect(problems(withAccounts({ default: { token: TOKEN, oauth: OAUTH }, other: {} }))).toEqual([
+      'hubspot.accounts.default: expected either token or oauth, not both',
+      'hubspot.accounts.other.token: missing, expected a token (or oauth: { clientId, clientSecret, refreshToken })',
+    ])
+    expect(problems(withAccounts({ default: { oauth: { clientId: 'x', clientSecret: '' } } }))).toEqual([
+      'hubspot.accounts.default.oauth.clientSecret: expected a non-empty string, got a string of 0 characters',
+      'hubspot.accounts.default.oauth.refreshToken: missing, expected a non-empty string',
+    ])
+  })
+
+  it('refuses a token that cannot be sent in a header (CR, LF, spaces, controls), without echoing it', () => {
+    for (const bad of [
+      `${TOKEN}\r\n`,
+      `${TOKEN}\nX-Injected: 1`,
+      `pat ${TOKEN}`,
+      `${TOKEN}\u0000`,
+      `${TOKEN}é`,
+    ]) {
+      const lines = problems(withAccounts({ default: { token: bad } }))
+      expect(lines).toEqual([
+        `hubspot.accounts.default.token: expected a token of visible ASCII characters (no spaces, CR, LF or other control characters), got a string of ${bad.length} characters`,
+      ])
+    }
+  })
+
+  it('wants baseUrl https (http only on loopback) and without credentials, never echoing it', () => {
+    const base = (baseUrl: string) => withAccounts({ default: { token: TOKEN, baseUrl } })
+    for (const ok of [
+      'https://api.hubapi.com',
+      'http://127.0.0.1:8080/p',
+      'http://localhost:1',
+      'http://[::1]:2',
+    ])
+      expect(config(base(ok)).hubspot.accounts['default']?.baseUrl).toBe(ok)
+    const expected =
+      'hubspot.accounts.default.baseUrl: expected an https: URL without credentials (http: only for a loopback host), got a string of'
+    for (const bad of [
+      'http://api.hubapi.com',
+      'https://user:hunter2@api.hubapi.com',
+      'ftp://x',
+      'not a url',
+    ]) {
+      const [line] = problems(base(bad))
+      expect(line?.startsWith(expected)).toBe(true)
+      expect(line).not.toContain('hunter2')
+    }
+  })
+
+  it('refuses the reserved names __proto__, constructor and prototype as accounts or default', () => {
+    const lines = problems(
+      resolvePipelineConfig({
+        ...minimal(),
+        hubspot: JSON.parse(
+          `{"defaultAccount":"__proto__","accounts":{"default":{"token":"${TOKEN}"},"__proto__":{"token":"${TOKEN}"},"constructor":{"token":"${TOKEN}"}}}`,
+        ),
+      }),
+    )
+    expect(lines).toEqual([
+      'hubspot.accounts.__proto__: expected an account name (non-empty, not __proto__, constructor or prototype), got a string of 9 characters',
+      'hubspot.accounts.constructor: expected an account name (non-empty, not __proto__, constructor or prototype), got a string of 11 characters',
+      'hubspot.defaultAccount: expected an account name (non-empty, not __proto__, constructor or prototype), got "__proto__"',
+    ])
+    expect(({} as Record<string, unknown>)['token']).toBeUndefined()
+    const accounts = config(withAccounts({ default: { token: TOKEN } })).hubspot.accounts
+    expect(accounts['constructor']).toBeUndefined()
+    expect(accounts['toString']).toBeUndefined()
+  })
+})
+
+describe('kafkaConfigOf', () => {
+  it('hands kafkajs the SASL password itself, revealed from its Secret', () => {
+    const resolved = config(
+      resolvePipelineConfig({
+        ...minimal(),
+        kafka: { ...minimal().kafka, sasl: { mechanism: 'plain', username: 'svc', password: 'sasl-pass' } },
+      }),
+    )
+    expect(kafkaConfigOf(resolved).sasl).toEqual({
+      mechanism: 'plain',
+      username: 'svc',
+      password: 'sasl-pass',
+    })
+  })
+})
+
+describe('resolvePipelineConfig: per-account routing settings', () => {
+  const accounts = { default: { token: TOKEN }, eu: { token: 'pat-eu', metricsLabel: 'portal-eu' } }
+
+  it('maps input topics to configured accounts, and labels each account for metrics', () => {
+    const resolved = config(
+      resolvePipelineConfig({ ...minimal(), hubspot: { accounts, topicAccounts: { checkins: 'eu' } } }),
+    )
+    expect(resolved.hubspot.topicAccounts).toEqual({ checkins: 'eu' })
+    expect(resolved.hubspot.topicAccounts['scans']).toBeUndefined()
+    expect(resolved.hubspot.topicAccounts['constructor']).toBeUndefined()
+    expect(resolved.hubspot.accounts['eu']?.metricsLabel).toBe('portal-eu')
+    expect(resolved.hubspot.accounts['default']?.metricsLabel).toBe('default')
+  })
+
+  it('refuses unknown accounts, topics that are not inputs, and labels used twice', () => {
+    expect(
+      problems(
+        resolvePipelineConfig({
+          ...minimal(),
+          hubspot: {
+            accounts: { ...accounts, us: { token: 'pat-us', metricsLabel: 'portal-eu' } },
+            topicAccounts: { checkins: 'apac', other: 'eu' },
+          },
+        }),
+      ),
+    ).toEqual([
+      'hubspot.topicAccounts.checkins: "apac" is not a configured account ("default", "eu", "us")',
+      'hubspot.topicAccounts.other: "other" is not one of kafka.inputTopics',
+      'hubspot.accounts.us.metricsLabel: "portal-eu" is also the label of account "eu"',
+    ])
+    expect(
+      problems(
+        resolvePipelineConfig({
+          ...minimal(),
+          hubspot: { accounts, topicAccounts: { 'bad topic': 'default', scans: 1 } },
+        }),
+      ),
+    ).toEqual([
+      'hubspot.topicAccounts.bad topic: expected a Kafka topic name (1-249 characters of a-z A-Z 0-9 . _ -), got "bad topic"',
+      'hubspot.topicAccounts.scans: expected an account name (non-empty, not __proto__, constructor or prototype), got 1',
+    ])
   })
 })

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { isRight } from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
-import { ENV_OVERRIDES } from '../../src/cli/loadConfig.js'
-import { resolvePipelineConfig } from '../../src/codecs/pipelineConfig.js'
+import { ENV_OVERRIDES } from '../../src/config/loadConfig.js'
+import { resolvePipelineConfig } from '../../src/config/pipelineConfig.js'
 
 // docs/configuration.md is contract for users: its examples must resolve and its variable table must be complete.
 const doc = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8')
