@@ -1,6 +1,7 @@
 import type { Either } from 'fp-ts/lib/Either.js'
 import { isLeft, left, right } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
+import { MAX_VALUE_BYTES_LIMIT } from './decodeResult.js'
 
 /**
  * The whole pipeline's configuration: one io-ts codec for what users write (`PipelineConfigInput`), and
@@ -35,6 +36,12 @@ const PositiveInt = refinement(
 const NonNegativeInt = refinement(
   'an integer ≥ 0',
   (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= 0,
+)
+
+// Bound declared once, beside Payload (decodeResult.ts), where decodeRecords checks it too; why 1 MiB is said there.
+const ValueBytes = refinement(
+  `a positive integer ≤ ${MAX_VALUE_BYTES_LIMIT}`,
+  (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u > 0 && u <= MAX_VALUE_BYTES_LIMIT,
 )
 
 const Port = refinement(
@@ -284,7 +291,7 @@ export const PipelineConfigInput = closed(
       {},
       {
         maxInFlightRecords: PositiveInt,
-        maxValueBytes: PositiveInt,
+        maxValueBytes: ValueBytes,
         drainTimeoutMs: PositiveInt,
         shutdownTimeoutMs: PositiveInt,
         commitIntervalMs: PositiveInt,

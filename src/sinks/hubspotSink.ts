@@ -107,6 +107,13 @@ const problemOf = (f: CallFailure, message = f.message): SinkProblem => ({
   ...(f.correlationId === undefined ? {} : { correlationId: f.correlationId }),
 })
 
+/** What each configuration fault is called, and how its message says it. */
+const CONFIG_FAULTS = {
+  unauthenticated: { code: 'HUBSPOT_UNAUTHENTICATED', what: 'did not accept the token' },
+  missingScopes: { code: 'HUBSPOT_MISSING_SCOPES', what: 'says the token lacks a scope' },
+  notFound: { code: 'HUBSPOT_UNKNOWN_ENDPOINT', what: 'has no such endpoint (check baseUrl and apiVersion)' },
+} as const
+
 const closedError = (): AttendanceStreamError =>
   new AttendanceStreamError('SINK_CLOSED', 'the HubSpot sink was closed while a batch was in progress', {
     retryable: true,
@@ -341,8 +348,7 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
     }
 
     const configFault = (f: CallFailure): AttendanceStreamError => {
-      const code = f.kind === 'unauthenticated' ? 'HUBSPOT_UNAUTHENTICATED' : 'HUBSPOT_MISSING_SCOPES'
-      const what = f.kind === 'unauthenticated' ? 'did not accept the token' : 'says the token lacks a scope'
+      const { code, what } = CONFIG_FAULTS[f.kind as keyof typeof CONFIG_FAULTS] ?? CONFIG_FAULTS.notFound
       const status = [f.httpStatus === undefined ? 'HTTP ?' : `HTTP ${f.httpStatus}`, f.category].filter(
         Boolean,
       )
@@ -448,8 +454,18 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
               })
             }
             return isolate(indices, result)
+          case 'notFound':
           case 'unauthenticated':
           case 'missingScopes': {
+            // OBJECT_NOT_FOUND is HubSpot's answer for an event it does not know: the input's fault. Any other
+            // 404 means the path itself is unknown (a wrong baseUrl or API version): the configuration's fault.
+            if (result.kind === 'notFound' && result.category === 'OBJECT_NOT_FOUND') {
+              return settle(indices, {
+                _tag: 'Rejected',
+                code: 'HUBSPOT_REJECTED',
+                problem: problemOf(result),
+              })
+            }
             const fault = configFault(result)
             if (onConfigFault === 'stop') {
               account.configFault ??= fault
@@ -461,8 +477,6 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
               problem: problemOf(result),
             })
           }
-          case 'notFound':
-            return settle(indices, { _tag: 'Rejected', code: 'HUBSPOT_REJECTED', problem: problemOf(result) })
           case 'badResponse':
             // A 2xx whose body was cut short is retryable (the write is idempotent); a wrong shape is not.
             if (result.retryable) break

@@ -35,8 +35,8 @@ export { toSubscriberInput } from './batching/subscriberInput.js'
  * (the oldest leaves early). A record whose input alone is over `maxBatchBytes` is emitted at once, alone — HubSpot
  * may still take it, and it could never share a request anyway.
  *
- * Records of one contact (vid, or email case-insensitively) merge into one input: earliest
- * `interactionDateTime` and `joinedAt`, latest `leftAt`, other properties as first seen, `contactProperties`
+ * Records of one contact (vid, or email case-insensitively) merge into one input: latest
+ * `interactionDateTime`, earliest `joinedAt`, latest `leftAt`, other properties as first seen, `contactProperties`
  * per key from the latest record. `batch.records` keeps every source record, in arrival order, so each gets its
  * own outcome. Nothing of a key is kept once its batch is emitted, so millions of keys a day cost nothing after
  * their batches leave.

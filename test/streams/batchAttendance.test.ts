@@ -47,7 +47,7 @@ describe('batchAttendance', () => {
       const batch = expectedBatch('t-1', [r.a, r.b, r.c], 1, 3)
       expect(batch.inputs[0]).toEqual({
         vid: 1,
-        interactionDateTime: 20,
+        interactionDateTime: 50,
         properties: { joinedAt: '20', leftAt: '90' },
       })
       expectObservable(source.pipe(batchAttendance({ maxBatchSize: 2, idPrefix: 't-' }))).toBe('---x-|', {
