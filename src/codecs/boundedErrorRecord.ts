@@ -111,7 +111,10 @@ export const boundedErrorRecord = (record: ErrorRecord): ErrorRecord => {
       originalBytes,
     },
   }
-  if (sizeOf(whole) <= MAX_ERROR_RECORD_BYTES) return whole
+  // JSON never makes a string shorter, so a payload already over the bound need not be serialized to know it.
+  if (utf8Bytes(whole.payload.data) <= MAX_ERROR_RECORD_BYTES && sizeOf(whole) <= MAX_ERROR_RECORD_BYTES) {
+    return whole
+  }
   let rest: ErrorRecord = {
     ...whole,
     payload: { encoding: whole.payload.encoding, data: '', truncated: true, originalBytes },
@@ -119,14 +122,11 @@ export const boundedErrorRecord = (record: ErrorRecord): ErrorRecord => {
   let restBytes = sizeOf(rest)
   const { key } = rest.source
   if (restBytes > MAX_ERROR_RECORD_BYTES && key !== null && key.length > MAX_KEY_CHARS_WHEN_CUT) {
-    // Only a Kafka key of most of a megabyte gets here; the record says what was done to it.
+    // Only a Kafka key of most of a megabyte gets here; the message says what was done to it (details may be full).
     rest = {
       ...rest,
       source: { ...rest.source, key: cutText(key, MAX_KEY_CHARS_WHEN_CUT) },
-      details: [
-        ...rest.details,
-        `source.key: cut to its first ${MAX_KEY_CHARS_WHEN_CUT} of ${key.length} characters`,
-      ],
+      message: `${rest.message} (source.key cut to its first ${MAX_KEY_CHARS_WHEN_CUT} of ${key.length} characters)`,
     }
     restBytes = sizeOf(rest)
   }
