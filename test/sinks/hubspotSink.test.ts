@@ -177,7 +177,8 @@ describe('createHubSpotSink', () => {
     const fake = fakeClient(() =>
       failure('timeout', { httpStatus: undefined, message: 'HubSpot request timed out' }),
     )
-    const sink = sinkWith(fake.client, { retry: { maxAttempts: 4 } })
+    // Failures that do not add up to an outage (the gate opens only after 10 in a row here): the batch's own.
+    const sink = sinkWith(fake.client, { retry: { maxAttempts: 4 }, outage: { failuresToOpen: 10 } })
     const outcomes = await settle(sink.send(batchOf([record(1, 0), record(2, 1)])))
     expect(fake.calls).toHaveLength(4)
     expect(outcomes[0]).toEqual({
@@ -196,6 +197,7 @@ describe('createHubSpotSink', () => {
     const fake = fakeClient(() => failure('network'))
     const sink = sinkWith(fake.client, {
       retry: { baseDelayMs: 10_000, maxDelayMs: 10_000, maxElapsedMs: 12_000 },
+      outage: { failuresToOpen: 10 },
     })
     const outcomes = await settle(sink.send(batchOf([record(1, 0)])))
     expect(fake.calls).toHaveLength(3)
