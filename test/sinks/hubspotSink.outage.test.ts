@@ -111,6 +111,9 @@ describe('the HubSpot sink through an outage', () => {
       },
     ])
     const [down, up] = transitions as [GateTransition, GateTransition]
+    console.log(
+      `gate down ${down.at - outageFrom} ms after the outage began, up ${up.at - outageTo} ms after it ended; ${up.probes} probes`,
+    )
     expect(down.at).toBeGreaterThanOrEqual(outageFrom)
     expect(down.at).toBeLessThan(outageFrom + 10_000)
     // Recovered by the first probe after the end: probes are at most 30 s apart.
