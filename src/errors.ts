@@ -15,6 +15,8 @@ export const DECODE_ERROR_CODES = [
   'UNKNOWN_TYPE',
   'INVALID_EVENT',
   'TIMESTAMP_OUT_OF_RANGE',
+  // the record names (by its `account` field) a HubSpot account the pipeline does not have
+  'UNKNOWN_ACCOUNT',
 ] as const
 
 export const ERROR_CODES = [
@@ -27,6 +29,13 @@ export const ERROR_CODES = [
   'HUBSPOT_UNAUTHENTICATED',
   'HUBSPOT_MISSING_SCOPES',
   'HUBSPOT_BAD_RESPONSE',
+  // a 404 that is not OBJECT_NOT_FOUND: the path is unknown (wrong baseUrl or API version), a configuration fault
+  'HUBSPOT_UNKNOWN_ENDPOINT',
+  // the account's outage lasted longer than the sink's maxOutageMs (by default it is waited out, however long)
+  'HUBSPOT_OUTAGE',
+  // a stage threw on this record (a bug, or an input nobody foresaw): the record's error record says so, instead
+  // of a member restart that would replay it forever
+  'INTERNAL',
   // the sink was closed while a batch waited or was in flight: nothing is known about it, send it again
   'SINK_CLOSED',
   // infrastructure and configuration

@@ -29,4 +29,10 @@ export interface AttendanceBatch {
   /** Scheduler time (ms) when the first record arrived and when the batch was emitted. */
   readonly openedAt: number
   readonly closedAt: number
+  /**
+   * Set when batching threw on the batch's one record (a bug, or a record nobody foresaw): the batch has no
+   * inputs and the sink sends nothing, answering `Failed` INTERNAL with this message. It travels as a batch so that
+   * the record still gets its outcome through the same stream, instead of erroring it and replaying on restart.
+   */
+  readonly failure?: { readonly message: string }
 }

@@ -17,7 +17,19 @@ export type DecodeErrorCode = (typeof DECODE_ERROR_CODES)[number]
 export interface Payload {
   readonly encoding: 'utf8' | 'base64'
   readonly data: string
+  /** True when `data` holds only a prefix of the value (the error record could not carry it whole). */
+  readonly truncated?: boolean
+  /** The value's size in bytes; computed from `data` when absent. */
+  readonly originalBytes?: number
 }
+
+/**
+ * The largest `maxValueBytes` a pipeline may set: 1 MiB. Attendance events are a few hundred bytes; a larger
+ * value needs a broker configured above Kafka's default `message.max.bytes` (about 1 MB) anyway; and the pipeline
+ * keeps each in-flight input's value until its outcome is written (for the error record's payload), so the cap
+ * also bounds that memory: `maxInFlightRecords × maxValueBytes`.
+ */
+export const MAX_VALUE_BYTES_LIMIT = 1_048_576
 
 /** A record that decoded into an {@link AttendanceRecord}. */
 export interface Decoded {
@@ -30,7 +42,8 @@ export interface DecodeFailed {
   readonly _tag: 'DecodeFailed'
   /** The input record, as the member handed it over. */
   readonly source: SourceRecord
-  readonly code: DecodeErrorCode
+  /** A decode code, or INTERNAL when decoding threw (a bug: the record is not to blame, and a redrive may work). */
+  readonly code: DecodeErrorCode | 'INTERNAL'
   /** One line, for people: what is wrong, with the first problem. */
   readonly message: string
   /** Every problem, one path-qualified line each (empty when there is nothing more than the message). */

@@ -1,7 +1,7 @@
 import * as t from 'io-ts'
 import type { SourceRecord } from '../member/sourceRecord.js'
 import type { AttendanceRecord, ContactKey, EventRef, StringMap } from './attendanceRecord.js'
-import { boundedString, DigitString, EmailAddress, Timestamp, Vid } from './primitives.js'
+import { AccountName, DigitString, EmailAddress, identifier, Timestamp, Vid } from './primitives.js'
 
 /**
  * The two input event types of records.md §1 and their mapping to the normalized AttendanceRecord.
@@ -41,14 +41,14 @@ export const withoutProtoKey = (u: unknown): unknown => {
   return copy
 }
 
-/** `scanId`: 1–128 characters. */
-export const ScanId = boundedString(1, 128)
-/** `checkinId`: 1–128 characters. */
-export const CheckinId = boundedString(1, 128)
-/** `eventId`, HubSpot's externalEventId: 1–256 characters. */
-export const EventId = boundedString(1, 256)
-/** `externalAccountId`: 1–256 characters. */
-export const ExternalAccountId = boundedString(1, 256)
+/** `scanId`: 1–128 characters, no control characters. */
+export const ScanId = identifier(1, 128)
+/** `checkinId`: 1–128 characters, no control characters. */
+export const CheckinId = identifier(1, 128)
+/** `eventId`, HubSpot's externalEventId and a URL path segment: 1–256 characters, no control characters, not `.`/`..`. */
+export const EventId = identifier(1, 256, true)
+/** `externalAccountId`, a query parameter: 1–256 characters, no control characters. */
+export const ExternalAccountId = identifier(1, 256)
 
 /**
  * A contact property name. `__proto__` is refused outright: it is no HubSpot property, and a plain object
@@ -199,6 +199,7 @@ export const BadgeScanned = withEventReference(
       scannedAt: Timestamp,
       direction: optional(Direction),
       scanner: optional(ScannerInfo),
+      account: optional(AccountName),
     },
     'a badge.scanned event',
   ),
@@ -218,6 +219,7 @@ export const AttendeeCheckin = withEventReference(
       state: CheckinState,
       contact: Contact,
       occurredAt: Timestamp,
+      account: optional(AccountName),
     },
     'an attendee.checkin event',
   ),

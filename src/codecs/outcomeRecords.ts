@@ -1,5 +1,6 @@
 import * as t from 'io-ts'
 import { coordinatesOf, SourceCoordinates, SubscriberState } from './attendanceRecord.js'
+import { boundedErrorRecord } from './boundedErrorRecord.js'
 import type { DecodeFailed } from './decodeResult.js'
 import { NonNegativeInteger, OneLineString, Vid } from './primitives.js'
 
@@ -56,8 +57,15 @@ export const ErrorStage = t.keyof({ decode: null, sink: null })
 /** `'decode' | 'sink'`. */
 export type ErrorStage = t.TypeOf<typeof ErrorStage>
 
-/** The input's original value in an error record: UTF-8 text, or base64 when it is not valid UTF-8. */
-export const PayloadOfError = t.type({ encoding: t.keyof({ utf8: null, base64: null }), data: t.string })
+/**
+ * The input's original value in an error record: UTF-8 text, or base64 when it is not valid UTF-8. Whole
+ * whenever the record fits in 900,000 bytes; otherwise a prefix, with `truncated: true`. `originalBytes` is the
+ * value's size. Both are optional to the codec: records written before 2026-12-02 lack them.
+ */
+export const PayloadOfError = t.intersection([
+  t.type({ encoding: t.keyof({ utf8: null, base64: null }), data: t.string }),
+  t.partial({ truncated: t.boolean, originalBytes: NonNegativeInteger }),
+])
 
 /** What HubSpot said about a sink error, when it said anything: status, category, correlation id. */
 export const HubspotErrorInfo = t.partial({
@@ -76,7 +84,7 @@ export const ErrorRecord = t.intersection([
     stage: ErrorStage,
     /** A decode code of DECODE_ERROR_CODES or a sink code (HUBSPOT_REJECTED, …); open-ended on purpose. */
     code: t.string,
-    /** True when a later redrive may succeed (retries exhausted, daily limit). */
+    /** True when a later redrive may succeed (retries exhausted, daily limit, a dead-lettered config fault). */
     retryable: t.boolean,
     message: OneLineString,
     details: t.array(t.string),
@@ -89,15 +97,20 @@ export const ErrorRecord = t.intersection([
 /** An error record, as written to the errors topic. */
 export type ErrorRecord = t.TypeOf<typeof ErrorRecord>
 
-/** The error record of a record the decode stage refused: never retryable, no HubSpot attempt made. */
-export const errorRecordFromDecodeFailure = (failure: DecodeFailed): ErrorRecord => ({
-  schema: ERROR_SCHEMA,
-  source: coordinatesOf(failure.source),
-  stage: 'decode',
-  code: failure.code,
-  retryable: false,
-  message: failure.message,
-  details: [...failure.details],
-  payload: { encoding: failure.payload.encoding, data: failure.payload.data },
-  attempts: 0,
-})
+/**
+ * The error record of a record the decode stage refused, bounded to fit one Kafka message. No HubSpot attempt
+ * was made. Not retryable, except INTERNAL: decoding threw, which is our fault, not the record's, and a fixed
+ * release may decode the same bytes (UNKNOWN_ACCOUNT is the record's: records.md lists no decode code as retryable).
+ */
+export const errorRecordFromDecodeFailure = (failure: DecodeFailed): ErrorRecord =>
+  boundedErrorRecord({
+    schema: ERROR_SCHEMA,
+    source: coordinatesOf(failure.source),
+    stage: 'decode',
+    code: failure.code,
+    retryable: failure.code === 'INTERNAL',
+    message: failure.message,
+    details: [...failure.details],
+    payload: failure.payload,
+    attempts: 0,
+  })

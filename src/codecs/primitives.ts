@@ -46,6 +46,57 @@ export const boundedString = (min: number, max: number, name = `a string of ${mi
     t.identity,
   )
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+const C0_OR_DEL = /[\u0000-\u001f\u007f]/
+
+const controlCharacterProblem = (s: string): string | undefined => {
+  const at = s.search(C0_OR_DEL)
+  if (at < 0) return undefined
+  const code = s.charCodeAt(at).toString(16).toUpperCase().padStart(4, '0')
+  return `contains the control character U+${code} at index ${at}`
+}
+
+/**
+ * An identifier the pipeline passes on (logs, outcome records, HubSpot URL paths and query strings): a
+ * {@link boundedString} without control characters (U+0000–U+001F, U+007F), which would split log lines, be
+ * stripped or refused by HTTP stacks, or make two ids that look alike differ. With `pathSegment`, `.` and `..`
+ * are refused too: URL parsers collapse them (and `%2e` alike), so the request would reach another endpoint.
+ */
+export const identifier = (min: number, max: number, pathSegment = false) => {
+  const text = boundedString(min, max)
+  const name = text.name
+  const problem = (s: string): string | undefined =>
+    controlCharacterProblem(s) ??
+    (pathSegment && (s === '.' || s === '..')
+      ? 'not allowed: a URL path would collapse it into another endpoint'
+      : undefined)
+  return new t.Type<string, string, unknown>(
+    name,
+    (u): u is string => text.is(u) && problem(u) === undefined,
+    (u, c) => {
+      const checked = text.validate(u, c)
+      if (checked._tag === 'Left') return checked
+      const why = problem(checked.right)
+      return why === undefined ? checked : t.failure(u, c, expectation(name, u, why))
+    },
+    t.identity,
+  )
+}
+
+const ACCOUNT_NAME = /^[A-Za-z0-9_-]{1,64}$/
+
+/**
+ * The name of a HubSpot account configured in the pipeline, as an input's `account` field carries it: 1–64
+ * characters of `A-Z a-z 0-9 _ -` (records.md, "Which HubSpot account"). Whether it is configured is the decode
+ * stage's business (UNKNOWN_ACCOUNT), not the codec's.
+ */
+export const AccountName = new t.Type<string, string, unknown>(
+  'an account name of 1 to 64 characters A-Z a-z 0-9 _ -',
+  (u): u is string => typeof u === 'string' && ACCOUNT_NAME.test(u),
+  (u, c) => (typeof u === 'string' && ACCOUNT_NAME.test(u) ? t.success(u) : t.failure(u, c)),
+  t.identity,
+)
+
 /** A HubSpot contact id: a JSON integer ≥ 1 that a double holds exactly. */
 export const Vid = new t.Type<number, number, unknown>(
   'a positive integer',

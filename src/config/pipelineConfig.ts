@@ -24,6 +24,7 @@ import {
   SslOption,
   TimeZone,
   TopicName,
+  ValueBytes,
 } from './rules.js'
 
 export { CONFIG_DEFAULTS } from './defaults.js'
@@ -166,7 +167,7 @@ export const PipelineConfigInput = closed(
       {},
       {
         maxInFlightRecords: PositiveInt,
-        maxValueBytes: PositiveInt,
+        maxValueBytes: ValueBytes,
         drainTimeoutMs: PositiveInt,
         shutdownTimeoutMs: PositiveInt,
         commitIntervalMs: PositiveInt,

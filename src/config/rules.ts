@@ -1,5 +1,6 @@
 import { isLeft } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
+import { MAX_VALUE_BYTES_LIMIT } from '../codecs/decodeResult.js'
 import { isHeaderSafeToken, Secret } from '../secret.js'
 
 /**
@@ -19,6 +20,12 @@ export const NonEmptyString = refinement(
 export const PositiveInt = refinement(
   'a positive integer',
   (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u > 0,
+)
+
+// Bound declared once, beside Payload (codecs/decodeResult.ts), where decodeRecords checks it too; why 1 MiB is said there.
+export const ValueBytes = refinement(
+  `a positive integer ≤ ${MAX_VALUE_BYTES_LIMIT}`,
+  (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u > 0 && u <= MAX_VALUE_BYTES_LIMIT,
 )
 
 export const NonNegativeInt = refinement(

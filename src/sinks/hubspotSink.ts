@@ -1,12 +1,22 @@
 import { setMaxListeners } from 'node:events'
-import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs'
+import { asyncScheduler, type Observable, type SchedulerLike, Subject, type Subscription } from 'rxjs'
 import type { AttendanceBatch } from '../codecs/attendanceBatch.js'
+import type { AttendanceRecord } from '../codecs/attendanceRecord.js'
 import { contactIdentity } from '../codecs/attendanceRecord.js'
 import { CONFIG_DEFAULTS } from '../config/defaults.js'
 import { AttendanceStreamError } from '../errors.js'
+import { type Waiter, waitInLine } from './abortableWait.js'
 import { backoffDelay } from './backoff.js'
 import type { CallFailure, CallResult } from './hubspot/callResult.js'
 import type { HubSpotClient } from './hubspot/client.js'
+import {
+  type Admission,
+  type AnswerKind,
+  type GateHealth,
+  type GateTransition,
+  OutageGate,
+  type OutageGateOptions,
+} from './outageGate.js'
 import { RollingWindowBudget } from './rollingWindowBudget.js'
 import { type RequestOutcome, SinkMetrics } from './sinkMetrics.js'
 import type { Failed, Recorded, Rejected, SinkOutcome, SinkProblem } from './sinkOutcome.js'
@@ -54,6 +64,15 @@ export interface HubSpotSinkOptions {
   readonly random?: () => number
   /** HubSpot's window. Default 10 000 ms; a longer `X-HubSpot-RateLimit-Interval-Milliseconds` wins. */
   readonly windowMs?: number
+  /**
+   * The outage gate of each account (docs/sink.md, "Outages"): after `failuresToOpen` outage answers in a row
+   * (5xx, timeouts, connection errors) the account's batches wait without spending attempts, while single probes
+   * go out on a backoff capped at `probeMaxDelayMs`. `maxOutageMs` (default: none) fails the waiting batches
+   * with HUBSPOT_OUTAGE once an outage has lasted that long.
+   */
+  readonly outage?: Omit<OutageGateOptions, 'scheduler' | 'random'>
+  /** Called on every change of an account's gate (for one log line per transition). Must not throw. */
+  readonly onGateTransition?: (transition: GateTransition) => void
 }
 
 /** Sends batches to HubSpot within its limits; one outcome per source record. */
@@ -63,6 +82,10 @@ export interface HubSpotSink {
   /** This process's share of every account's allowance (consumer-group rebalances change it). */
   setShare(share: number): void
   readonly metrics: SinkMetrics
+  /** Every change of any account's outage gate (down with its cause, up with the outage's length). */
+  readonly gateTransitions: Observable<GateTransition>
+  /** Each account's gate now, for /readyz and a gauge; accounts appear once they have sent a batch. */
+  health(): readonly GateHealth[]
   /** Ends waits and timers; pending sends reject with SINK_CLOSED. The clients stay open: they are the caller's. */
   close(): Promise<void>
 }
@@ -80,11 +103,6 @@ const SINGLE_ACCOUNT = 'default'
 type Grant =
   | { readonly _tag: 'Go'; readonly sentAt: number }
   | { readonly _tag: 'Daily'; readonly until: number }
-
-interface Waiter {
-  readonly resolve: (grant: Grant) => void
-  readonly reject: (e: unknown) => void
-}
 
 /** What happened to one input of the batch. */
 type Verdict =
@@ -106,6 +124,38 @@ const problemOf = (f: CallFailure, message = f.message): SinkProblem => ({
   ...(f.correlationId === undefined ? {} : { correlationId: f.correlationId }),
 })
 
+/** What each configuration fault is called, and how its message says it. */
+const CONFIG_FAULTS = {
+  unauthenticated: { code: 'HUBSPOT_UNAUTHENTICATED', what: 'did not accept the token' },
+  missingScopes: { code: 'HUBSPOT_MISSING_SCOPES', what: 'says the token lacks a scope' },
+  notFound: { code: 'HUBSPOT_UNKNOWN_ENDPOINT', what: 'has no such endpoint (check baseUrl and apiVersion)' },
+} as const
+
+/** How an answer counts for the outage gate: 5xx, timeouts and connection errors are the account's, not a batch's. */
+// A 2xx that is a failure (status CANCELED) is an answer about the batch: HubSpot is up.
+const answerKind = (result: CallResult): AnswerKind =>
+  result._tag === 'failure' &&
+  ((result.kind === 'server' && (result.httpStatus === undefined || result.httpStatus >= 500)) ||
+    result.kind === 'timeout' ||
+    (result.kind === 'network' && result.retryable))
+    ? 'outage'
+    : 'up'
+
+/** The cause a gate transition names: the HTTP status (`503`), else the network error (`connect ECONNREFUSED …`). */
+const causeOf = (result: CallResult): string => {
+  if (result.httpStatus !== undefined) return String(result.httpStatus)
+  if (result._tag === 'success') return 'success'
+  return result.message.replace(/^HubSpot request failed(?: \([^)]*\))?: /, '').slice(0, 200)
+}
+
+const describeThrown = (error: unknown): string => {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  } catch {
+    return 'an exception that cannot be shown'
+  }
+}
+
 const closedError = (): AttendanceStreamError =>
   new AttendanceStreamError('SINK_CLOSED', 'the HubSpot sink was closed while a batch was in progress', {
     retryable: true,
@@ -117,9 +167,10 @@ const abortReason = (signal: AbortSignal): unknown =>
 /** One HubSpot account (token): its budget, its in-flight cap, and the FIFO of requests waiting to go. */
 class Account {
   readonly budget: RollingWindowBudget
+  readonly gate: OutageGate
   inFlight = 0
   configFault: AttendanceStreamError | undefined
-  private readonly queue: Waiter[] = []
+  private readonly queue: Waiter<Grant>[] = []
   private timer: Subscription | undefined
 
   constructor(
@@ -129,33 +180,15 @@ class Account {
     private readonly failOnDaily: boolean,
     private readonly scheduler: SchedulerLike,
     budget: RollingWindowBudget,
+    gate: OutageGate,
   ) {
     this.budget = budget
+    this.gate = gate
   }
 
   /** Resolves when a request may be sent: a slot is free and the budget allows it. FIFO, so no batch starves. */
   acquire(signal: AbortSignal): Promise<Grant> {
-    return new Promise<Grant>((resolve, reject) => {
-      if (signal.aborted) return reject(abortReason(signal))
-      const waiter: Waiter = {
-        resolve: (g) => {
-          signal.removeEventListener('abort', onAbort)
-          resolve(g)
-        },
-        reject: (e) => {
-          signal.removeEventListener('abort', onAbort)
-          reject(e)
-        },
-      }
-      const onAbort = () => {
-        const i = this.queue.indexOf(waiter)
-        if (i !== -1) this.queue.splice(i, 1)
-        reject(abortReason(signal))
-      }
-      signal.addEventListener('abort', onAbort, { once: true })
-      this.queue.push(waiter)
-      this.pump()
-    })
+    return waitInLine(this.queue, signal, abortReason, () => this.pump())
   }
 
   /** The request was answered (or abandoned) at `now`. */
@@ -178,6 +211,7 @@ class Account {
     this.timer?.unsubscribe()
     this.timer = undefined
     for (const w of this.queue.splice(0)) w.reject(closedError())
+    this.gate.close(closedError())
   }
 
   private pump(): void {
@@ -223,6 +257,7 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
   const accounts = new Map<string, Account>()
   const timers = new Set<Subscription>()
   const closing = new AbortController()
+  const gateTransitions = new Subject<GateTransition>()
   let share = options.share ?? 1
   const single = 'recordAttendance' in options.client ? (options.client as HubSpotClient) : undefined
   const perAccount = single === undefined ? (options.client as Readonly<Record<string, HubSpotClient>>) : {}
@@ -248,7 +283,20 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
       ...(options.dailyLimit === undefined ? {} : { dailyLimit: options.dailyLimit }),
       ...(options.dailyResetAt === undefined ? {} : { dailyResetAt: options.dailyResetAt }),
     })
-    const account = new Account(key, client, maxInFlight, options.onDailyLimit === 'fail', scheduler, budget)
+    const gate = new OutageGate(key, { ...options.outage, scheduler, random })
+    gate.transitions.subscribe((transition) => {
+      gateTransitions.next(transition)
+      options.onGateTransition?.(transition)
+    })
+    const account = new Account(
+      key,
+      client,
+      maxInFlight,
+      options.onDailyLimit === 'fail',
+      scheduler,
+      budget,
+      gate,
+    )
     accounts.set(key, account)
     metrics.registerBudget(key, () => ({ ...budget.snapshot(scheduler.now()), ...account.snapshotInFlight }))
     return account
@@ -283,55 +331,81 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
     setMaxListeners(0, signal)
     if (signal.aborted) throw abortReason(signal)
     const account = accountFor(batch.key.account)
-    const inputIndex = new Map<string, number>()
-    batch.inputs.forEach((input, i) => {
-      const id = contactIdentity(input)
-      if (!inputIndex.has(id)) inputIndex.set(id, i)
+    const internal = (record: AttendanceRecord, message: string): Failed => ({
+      _tag: 'Failed',
+      record,
+      batchId: batch.id,
+      attempts: 0,
+      code: 'INTERNAL',
+      message,
+      details: [],
     })
-    const recordInputs = batch.records.map((record) => {
-      const i = inputIndex.get(contactIdentity(record.contact))
-      if (i === undefined) {
-        // The batching stage merges every record into an input; a record without one would silently vanish.
-        throw new AttendanceStreamError(
-          'INVALID_CONFIG',
-          `batch ${batch.id} has a record whose contact has no input`,
-          {
-            context: { batchId: batch.id, source: record.source },
-          },
-        )
-      }
-      return i
-    })
+    if (batch.failure !== undefined) {
+      const { message } = batch.failure
+      return batch.records.map((record) => internal(record, message))
+    }
+    let recordInputs: (number | undefined)[]
+    try {
+      const inputIndex = new Map<string, number>()
+      batch.inputs.forEach((input, i) => {
+        const id = contactIdentity(input)
+        if (!inputIndex.has(id)) inputIndex.set(id, i)
+      })
+      // The batching stage merges every record into an input; one without is a bug, answered per record below.
+      recordInputs = batch.records.map((record) => inputIndex.get(contactIdentity(record.contact)))
+    } catch (error) {
+      const message = `mapping batch ${batch.id} to its inputs threw: ${describeThrown(error)}`
+      return batch.records.map((record) => internal(record, message))
+    }
     const verdicts: (Verdict | undefined)[] = new Array(batch.inputs.length).fill(undefined)
     const attempts: number[] = new Array<number>(batch.inputs.length).fill(0)
 
+    /** One request for `indices`, once the account's gate, slots and budget allow; never throws for an answer. */
     const call = async (
       indices: readonly number[],
     ): Promise<
       | { readonly _tag: 'Reply'; readonly result: CallResult; readonly sentAt: number }
+      | { readonly _tag: 'Threw'; readonly message: string }
       | Extract<Grant, { _tag: 'Daily' }>
+      | Extract<Admission, { _tag: 'GiveUp' }>
     > => {
-      const grant = await account.acquire(signal)
-      if (grant._tag === 'Daily') return grant
-      for (const i of indices) attempts[i] = (attempts[i] ?? 0) + 1
+      const admission = await account.gate.admit(signal)
+      if (admission._tag === 'GiveUp') return admission
+      let answered = false
       try {
-        if (account.configFault !== undefined) throw account.configFault
-        const result = await account.client.recordAttendance(
-          {
-            event: batch.key.event,
-            subscriberState: batch.key.subscriberState,
-            contactKind: batch.key.contactKind,
-            inputs: indices.map((i) => batch.inputs[i] as (typeof batch.inputs)[number]),
-            ...(options.mode === undefined ? {} : { mode: options.mode }),
-          },
-          { signal },
-        )
-        if (signal.aborted) throw abortReason(signal)
-        // Before the slot is released: the next request must already see what HubSpot said about this one.
-        account.budget.observe(result.rateLimit, grant.sentAt, scheduler.now())
-        return { _tag: 'Reply', result, sentAt: grant.sentAt }
+        const grant = await account.acquire(signal)
+        if (grant._tag === 'Daily') return grant
+        for (const i of indices) attempts[i] = (attempts[i] ?? 0) + 1
+        try {
+          if (account.configFault !== undefined) throw account.configFault
+          let result: CallResult
+          try {
+            result = await account.client.recordAttendance(
+              {
+                event: batch.key.event,
+                subscriberState: batch.key.subscriberState,
+                contactKind: batch.key.contactKind,
+                inputs: indices.map((i) => batch.inputs[i] as (typeof batch.inputs)[number]),
+                ...(options.mode === undefined ? {} : { mode: options.mode }),
+              },
+              { signal },
+            )
+          } catch (error) {
+            if (signal.aborted) throw abortReason(signal)
+            // The client promises never to throw; if it does, these inputs get INTERNAL, not the whole stage.
+            return { _tag: 'Threw', message: `the HubSpot client threw: ${describeThrown(error)}` }
+          }
+          if (signal.aborted) throw abortReason(signal)
+          // Before the slot is released: the next request must already see what HubSpot said about this one.
+          account.budget.observe(result.rateLimit, grant.sentAt, scheduler.now())
+          account.gate.report(admission, answerKind(result), causeOf(result))
+          answered = true
+          return { _tag: 'Reply', result, sentAt: grant.sentAt }
+        } finally {
+          account.release(scheduler.now())
+        }
       } finally {
-        account.release(scheduler.now())
+        if (!answered) account.gate.abandon(admission)
       }
     }
 
@@ -340,8 +414,7 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
     }
 
     const configFault = (f: CallFailure): AttendanceStreamError => {
-      const code = f.kind === 'unauthenticated' ? 'HUBSPOT_UNAUTHENTICATED' : 'HUBSPOT_MISSING_SCOPES'
-      const what = f.kind === 'unauthenticated' ? 'did not accept the token' : 'says the token lacks a scope'
+      const { code, what } = CONFIG_FAULTS[f.kind as keyof typeof CONFIG_FAULTS] ?? CONFIG_FAULTS.notFound
       const status = [f.httpStatus === undefined ? 'HTTP ?' : `HTTP ${f.httpStatus}`, f.category].filter(
         Boolean,
       )
@@ -366,6 +439,23 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
       let firstSentAt: number | undefined
       for (;;) {
         const reply = await call(indices)
+        if (reply._tag === 'GiveUp') {
+          return settle(indices, {
+            _tag: 'Failed',
+            code: 'HUBSPOT_OUTAGE',
+            problem: {
+              message: `HubSpot account "${account.name}" has been unreachable for ${reply.downMs} ms (${reply.cause}), longer than maxOutageMs`,
+              details: [],
+            },
+          })
+        }
+        if (reply._tag === 'Threw') {
+          return settle(indices, {
+            _tag: 'Failed',
+            code: 'INTERNAL',
+            problem: { message: reply.message, details: [] },
+          })
+        }
         if (reply._tag === 'Daily') {
           return settle(indices, {
             _tag: 'Failed',
@@ -447,8 +537,18 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
               })
             }
             return isolate(indices, result)
+          case 'notFound':
           case 'unauthenticated':
           case 'missingScopes': {
+            // OBJECT_NOT_FOUND is HubSpot's answer for an event it does not know: the input's fault. Any other
+            // 404 means the path itself is unknown (a wrong baseUrl or API version): the configuration's fault.
+            if (result.kind === 'notFound' && result.category === 'OBJECT_NOT_FOUND') {
+              return settle(indices, {
+                _tag: 'Rejected',
+                code: 'HUBSPOT_REJECTED',
+                problem: problemOf(result),
+              })
+            }
             const fault = configFault(result)
             if (onConfigFault === 'stop') {
               account.configFault ??= fault
@@ -460,8 +560,6 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
               problem: problemOf(result),
             })
           }
-          case 'notFound':
-            return settle(indices, { _tag: 'Rejected', code: 'HUBSPOT_REJECTED', problem: problemOf(result) })
           case 'badResponse':
             // A 2xx whose body was cut short is retryable (the write is idempotent); a wrong shape is not.
             if (result.retryable) break
@@ -498,6 +596,12 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
                 problem: problemOf(result),
               })
             }
+        }
+        if (answerKind(result) === 'outage' && account.gate.isDown) {
+          // The account is down, not this batch: wait at the gate, and start a fresh retry budget once it is back.
+          failures = 0
+          firstSentAt = undefined
+          continue
         }
         failures += 1
         const now = scheduler.now()
@@ -558,7 +662,11 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
     await sendChunk(batch.inputs.map((_, i) => i))
 
     return batch.records.map((record, r): SinkOutcome => {
-      const i = recordInputs[r] as number
+      const i = recordInputs[r]
+      if (i === undefined) {
+        metrics.record({ _tag: 'outcome', account: account.name, outcome: 'Failed' })
+        return internal(record, `batch ${batch.id} has a record whose contact has no input`)
+      }
       const verdict = verdicts[i] as Verdict
       const tries = attempts[i] ?? 0
       metrics.record({ _tag: 'outcome', account: account.name, outcome: verdict._tag })
@@ -597,9 +705,12 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
       }
     },
     metrics,
+    gateTransitions: gateTransitions.asObservable(),
+    health: () => [...accounts.values()].map((account) => account.gate.health()),
     async close(): Promise<void> {
       closing.abort(closedError())
       for (const account of accounts.values()) account.close()
+      gateTransitions.complete()
       for (const timer of timers) timer.unsubscribe()
       timers.clear()
     },

@@ -40,16 +40,20 @@ export interface Rejected extends SinkProblem {
     | 'HUBSPOT_REJECTED'
     | 'HUBSPOT_UNAUTHENTICATED'
     | 'HUBSPOT_MISSING_SCOPES'
+    | 'HUBSPOT_UNKNOWN_ENDPOINT'
     | 'HUBSPOT_BAD_RESPONSE'
 }
 
-/** Sending might work later (a redrive): retries ran out, or the account's daily allowance is spent. */
+/**
+ * Sending might work later (a redrive): retries ran out, the account's daily allowance is spent, an outage
+ * outlasted `maxOutageMs`, or a stage threw on the record (INTERNAL: our fault, which a fixed release may cure).
+ */
 export interface Failed extends SinkProblem {
   readonly _tag: 'Failed'
   readonly record: AttendanceRecord
   readonly batchId: string
   readonly attempts: number
-  readonly code: 'HUBSPOT_RETRIES_EXHAUSTED' | 'HUBSPOT_DAILY_LIMIT'
+  readonly code: 'HUBSPOT_RETRIES_EXHAUSTED' | 'HUBSPOT_DAILY_LIMIT' | 'HUBSPOT_OUTAGE' | 'INTERNAL'
 }
 
 /** What happened to one source record at the sink. */

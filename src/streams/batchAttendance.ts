@@ -1,4 +1,4 @@
-import type { OperatorFunction, Subscription } from 'rxjs'
+import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs'
 import { Observable } from 'rxjs'
 import type { AttendanceBatch } from '../codecs/attendanceBatch.js'
 import type { AttendanceRecord } from '../codecs/attendanceRecord.js'
@@ -11,6 +11,48 @@ export { batchKeyOf, batchKeyString } from './batching/batchKey.js'
 export type { BatchOptions } from './batching/batchOptions.js'
 export { DEFAULT_BATCH_OPTIONS } from './batching/batchOptions.js'
 export { toSubscriberInput } from './batching/subscriberInput.js'
+
+const describeThrown = (error: unknown): string => {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  } catch {
+    return 'an exception that cannot be shown'
+  }
+}
+
+// The sink never sends a failed batch, so its key only needs to exist; the record itself may be what threw.
+const contactKindOrVid = (record: AttendanceRecord): 'vid' | 'email' => {
+  try {
+    return 'email' in record.contact ? 'email' : 'vid'
+  } catch {
+    return 'vid'
+  }
+}
+
+/** The batch of one record batching threw on: no inputs, a `failure`, so the sink answers INTERNAL for it. */
+const failedBatch = (
+  record: AttendanceRecord,
+  error: unknown,
+  nextId: () => string,
+  scheduler: SchedulerLike,
+): AttendanceBatch => {
+  const now = scheduler.now()
+  return {
+    id: nextId(),
+    key: {
+      account: record.account,
+      event: record.event,
+      subscriberState: record.subscriberState,
+      contactKind: contactKindOrVid(record),
+    },
+    inputs: [],
+    records: [record],
+    bytes: 0,
+    openedAt: now,
+    closedAt: now,
+    failure: { message: `batching threw: ${describeThrown(error)}` },
+  }
+}
 
 /**
  * Groups attendance records into HubSpot-sized batches per key (account, event, subscriber state, vid or email),
@@ -35,8 +77,8 @@ export { toSubscriberInput } from './batching/subscriberInput.js'
  * (the oldest leaves early). A record whose input alone is over `maxBatchBytes` is emitted at once, alone — HubSpot
  * may still take it, and it could never share a request anyway.
  *
- * Records of one contact (vid, or email case-insensitively) merge into one input: earliest
- * `interactionDateTime` and `joinedAt`, latest `leftAt`, other properties as first seen, `contactProperties`
+ * Records of one contact (vid, or email case-insensitively) merge into one input: latest
+ * `interactionDateTime`, earliest `joinedAt`, latest `leftAt`, other properties as first seen, `contactProperties`
  * per key from the latest record. `batch.records` keeps every source record, in arrival order, so each gets its
  * own outcome. Nothing of a key is kept once its batch is emitted, so millions of keys a day cost nothing after
  * their batches leave.
@@ -45,6 +87,10 @@ export { toSubscriberInput } from './batching/subscriberInput.js'
  * new batches follow after the current one, never nested inside it. On source error the open batches are
  * dropped and the error passes on at once, as `bufferTime` does: their records have no outcome yet, so the
  * consumer must not commit their offsets, and a restart replays them.
+ *
+ * A record the batching code throws on (a bug, or a record nobody foresaw) leaves at once as a batch of its own with
+ * no inputs and a `failure`: the sink answers `Failed` INTERNAL for it without sending, so it gets an error record
+ * instead of erroring the stream (which would restart the member and replay the record forever).
  *
  * Time comes from `scheduler` only: `openedAt`/`closedAt` are `scheduler.now()`, and one scheduled action at a
  * time (due at the oldest open batch's deadline) serves every key, so 10,000 open batches cost one timer.
@@ -72,7 +118,8 @@ export function batchAttendance(
   const { scheduler, onStats } = settings
   return (source) =>
     new Observable<AttendanceBatch>((subscriber) => {
-      const accumulator = new BatchAccumulator(settings, settings.newIdSource())
+      const nextId = settings.newIdSource()
+      const accumulator = new BatchAccumulator(settings, nextId)
       // Emissions go through one queue drained by the outermost call, so a subscriber that feeds the source
       // from inside next() can't get batches out of order, or lose sealed ones to a nested completion.
       let queue: AttendanceBatch[] = []
@@ -145,7 +192,15 @@ export function batchAttendance(
           next: (record) => {
             // A synchronous source keeps pushing after the subscriber is gone, until subscribe() returns.
             if (subscriber.closed) return
-            const { opened, sealed } = accumulator.add(record, scheduler.now())
+            let added: ReturnType<BatchAccumulator['add']>
+            try {
+              added = accumulator.add(record, scheduler.now())
+            } catch (error) {
+              // Adding is planned before anything is changed (OpenBatch.plan), so the open batches are intact.
+              emit([failedBatch(record, error, nextId, scheduler)])
+              return
+            }
+            const { opened, sealed } = added
             if (opened) arm()
             if (!opened && sealed.length === 0) return
             if (report()) emit(sealed)

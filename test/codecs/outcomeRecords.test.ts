@@ -181,7 +181,7 @@ describe('errorRecordFromDecodeFailure', () => {
       retryable: false,
       message: 'expected a JSON object, got an array',
       details: [],
-      payload: { encoding: 'utf8', data: '[1]' },
+      payload: { encoding: 'utf8', data: '[1]', truncated: false, originalBytes: 3 },
       attempts: 0,
     })
   })

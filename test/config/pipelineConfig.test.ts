@@ -146,6 +146,16 @@ describe('resolvePipelineConfig', () => {
     expect(resolved.decode.notBefore).toBe(1_700_000_000_000)
   })
 
+  it('bounds limits.maxValueBytes at 1 MiB', () => {
+    expect(
+      config(resolvePipelineConfig({ ...minimal(), limits: { maxValueBytes: 1_048_576 } })).limits
+        .maxValueBytes,
+    ).toBe(1_048_576)
+    expect(problems(resolvePipelineConfig({ ...minimal(), limits: { maxValueBytes: 1_048_577 } }))).toEqual([
+      'limits.maxValueBytes: expected a positive integer ≤ 1048576, got 1048577',
+    ])
+  })
+
   it('lists every bad field with its path, at once', () => {
     expect(
       problems(

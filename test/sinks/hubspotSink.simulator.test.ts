@@ -85,13 +85,36 @@ describe('HubSpot sink on the simulator', () => {
     ['connection resets', { resetRate: 1 }, 'ECONNRESET'],
   ])('%s: Failed HUBSPOT_RETRIES_EXHAUSTED after maxAttempts', async (_, faults, cause) => {
     const r = await rig({ faults })
-    const sink = sinkOn(r, { retry: { baseDelayMs: 100, maxAttempts: 3 } })
+    // Below the outage gate's threshold (10 in a row here), failures are the batch's own and spend its attempts.
+    const sink = sinkOn(r, { retry: { baseDelayMs: 100, maxAttempts: 3 }, outage: { failuresToOpen: 10 } })
     const outcomes = await sink.send(scanBatch(1, 4))
     expect(outcomes.map((o) => [o._tag, o.attempts, 'code' in o ? o.code : undefined])).toEqual(
       new Array(4).fill(['Failed', 3, 'HUBSPOT_RETRIES_EXHAUSTED']),
     )
     expect(outcomes[0]).toMatchObject({ message: expect.stringContaining(cause) })
     expect(r.sim.counters().requests).toBe(3)
+    expect(r.sim.participations()).toHaveLength(0)
+  })
+
+  it.each([
+    ['a 503 that never ends', { errorRate: 1, errorStatuses: [503] }, '503'],
+    ['connection resets', { resetRate: 1 }, 'ECONNRESET'],
+  ])('%s: an outage, waited out, and with maxOutageMs Failed HUBSPOT_OUTAGE naming the cause', async (_, faults, cause) => {
+    const r = await rig({ faults })
+    const transitions: unknown[] = []
+    const sink = sinkOn(r, {
+      retry: { baseDelayMs: 20, maxAttempts: 3 },
+      outage: { maxOutageMs: 400, probeBaseDelayMs: 100 },
+      onGateTransition: (t) => transitions.push(t),
+    })
+    const outcomes = await sink.send(scanBatch(1, 4))
+    expect(outcomes.map((o) => [o._tag, 'code' in o ? o.code : undefined])).toEqual(
+      new Array(4).fill(['Failed', 'HUBSPOT_OUTAGE']),
+    )
+    expect(transitions).toEqual([
+      expect.objectContaining({ state: 'down', cause: expect.stringContaining(cause) }),
+    ])
+    expect(sink.health()).toMatchObject([{ state: 'down', cause: expect.stringContaining(cause) }])
     expect(r.sim.participations()).toHaveLength(0)
   })
 

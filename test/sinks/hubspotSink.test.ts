@@ -177,7 +177,8 @@ describe('createHubSpotSink', () => {
     const fake = fakeClient(() =>
       failure('timeout', { httpStatus: undefined, message: 'HubSpot request timed out' }),
     )
-    const sink = sinkWith(fake.client, { retry: { maxAttempts: 4 } })
+    // Failures that do not add up to an outage (the gate opens only after 10 in a row here): the batch's own.
+    const sink = sinkWith(fake.client, { retry: { maxAttempts: 4 }, outage: { failuresToOpen: 10 } })
     const outcomes = await settle(sink.send(batchOf([record(1, 0), record(2, 1)])))
     expect(fake.calls).toHaveLength(4)
     expect(outcomes[0]).toEqual({
@@ -196,6 +197,7 @@ describe('createHubSpotSink', () => {
     const fake = fakeClient(() => failure('network'))
     const sink = sinkWith(fake.client, {
       retry: { baseDelayMs: 10_000, maxDelayMs: 10_000, maxElapsedMs: 12_000 },
+      outage: { failuresToOpen: 10 },
     })
     const outcomes = await settle(sink.send(batchOf([record(1, 0)])))
     expect(fake.calls).toHaveLength(3)
@@ -252,10 +254,10 @@ describe('createHubSpotSink', () => {
     expect(fake.calls).toHaveLength(1)
   })
 
-  it('404 and bad responses are Rejected without retry', async () => {
-    const notFound = fakeClient(() => failure('notFound'))
+  it('a 404 OBJECT_NOT_FOUND and bad responses are Rejected without retry', async () => {
+    const notFound = fakeClient(() => failure('notFound', { category: 'OBJECT_NOT_FOUND' }))
     expect(await settle(sinkWith(notFound.client).send(batchOf([record(1, 0)])))).toMatchObject([
-      { _tag: 'Rejected', code: 'HUBSPOT_REJECTED', httpStatus: 404 },
+      { _tag: 'Rejected', code: 'HUBSPOT_REJECTED', httpStatus: 404, category: 'OBJECT_NOT_FOUND' },
     ])
     const garbled = fakeClient(() => failure('badResponse', { httpStatus: 200 }))
     expect(await settle(sinkWith(garbled.client).send(batchOf([record(1, 0)])))).toMatchObject([
@@ -289,6 +291,23 @@ describe('createHubSpotSink', () => {
     // The account stays stopped: later batches fail without another request.
     await expect(settle(sink.send(batchOf([record(2, 1)])))).rejects.toMatchObject({ code })
     expect(fake.calls).toHaveLength(1)
+  })
+
+  it('a 404 that is not OBJECT_NOT_FOUND is an unknown endpoint: a config fault that stops, or is dead-lettered', async () => {
+    const stopping = fakeClient(() => failure('notFound', { category: 'NOT_FOUND' }))
+    const error = await settle(sinkWith(stopping.client).send(batchOf([record(1, 0)]))).catch(
+      (e: unknown) => e,
+    )
+    expect(error).toMatchObject({ code: 'HUBSPOT_UNKNOWN_ENDPOINT' })
+    expect((error as Error).message).toBe(
+      'HubSpot has no such endpoint (check baseUrl and apiVersion) of account "default" (HTTP 404 NOT_FOUND): notFound happened',
+    )
+    const deadLetter = fakeClient(() => failure('notFound'))
+    expect(
+      await settle(
+        sinkWith(deadLetter.client, { onConfigFault: 'deadLetter' }).send(batchOf([record(1, 0)])),
+      ),
+    ).toMatchObject([{ _tag: 'Rejected', code: 'HUBSPOT_UNKNOWN_ENDPOINT', httpStatus: 404 }])
   })
 
   it('with onConfigFault deadLetter, 401/403 become Rejected outcomes', async () => {

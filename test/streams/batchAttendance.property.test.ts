@@ -150,7 +150,7 @@ function oracleInputs(records: readonly AttendanceRecord[]): unknown[] {
     )
     if (joined.length > 0) properties['joinedAt'] = String(Math.min(...joined))
     if (left.length > 0) properties['leftAt'] = String(Math.max(...left))
-    const interactionDateTime = Math.min(...group.map((r) => r.interactionDateTime))
+    const interactionDateTime = Math.max(...group.map((r) => r.interactionDateTime))
     return 'vid' in first.contact
       ? { vid: first.contact.vid, interactionDateTime, properties }
       : {

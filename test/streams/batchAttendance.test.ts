@@ -47,7 +47,7 @@ describe('batchAttendance', () => {
       const batch = expectedBatch('t-1', [r.a, r.b, r.c], 1, 3)
       expect(batch.inputs[0]).toEqual({
         vid: 1,
-        interactionDateTime: 20,
+        interactionDateTime: 50,
         properties: { joinedAt: '20', leftAt: '90' },
       })
       expectObservable(source.pipe(batchAttendance({ maxBatchSize: 2, idPrefix: 't-' }))).toBe('---x-|', {
@@ -393,5 +393,44 @@ describe('batchAttendance reentrancy', () => {
         y: expectedBatch('t-2', [r.c, r.d], 2, 4),
       })
     })
+  })
+})
+
+describe('batchAttendance: a record it throws on', () => {
+  it('leaves at once as a batch of its own with a failure, and the other records batch as usual', () => {
+    // A record whose properties cannot be read: building its input throws (the seam is the data).
+    const poison = onA(2)
+    Object.defineProperty(poison, 'properties', {
+      get() {
+        throw new TypeError('unreadable properties')
+      },
+    })
+    const emitted: { at: number; batch: AttendanceBatch }[] = []
+    const scheduler = testScheduler()
+    const r = { a: onA(1), p: poison, c: onA(3) }
+    scheduler.run(({ cold }) => {
+      cold('-a-p-c-|', r)
+        .pipe(batchAttendance({ maxBatchSize: 2, maxWaitMs: 8, idPrefix: 't-' }))
+        .subscribe((batch) => emitted.push({ at: scheduler.now(), batch }))
+    })
+    // Compared field by field: deep equality would read the poisoned getter too.
+    expect(emitted.map((e) => [e.at, e.batch.id])).toEqual([
+      [3, 't-1'],
+      [5, 't-2'],
+    ])
+    const failed = emitted[0]!.batch
+    expect(failed.records).toHaveLength(1)
+    expect(failed.records[0]).toBe(poison)
+    expect({ ...failed, records: [] }).toEqual({
+      id: 't-1',
+      key: { account: r.a.account, event: eventA, subscriberState: 'attend', contactKind: 'vid' },
+      inputs: [],
+      records: [],
+      bytes: 0,
+      openedAt: 3,
+      closedAt: 3,
+      failure: { message: 'batching threw: TypeError: unreadable properties' },
+    })
+    expect(emitted[1]!.batch).toEqual(expectedBatch('t-2', [r.a, r.c], 1, 5))
   })
 })

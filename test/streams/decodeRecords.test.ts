@@ -149,22 +149,32 @@ describe('decodeRecord: one rule, one code, one exact message', () => {
     })
   })
 
-  it('TOO_LARGE, checked before parsing, with the cap configurable and the payload cut to it', () => {
+  it('TOO_LARGE, checked before parsing, with the cap configurable and the value kept whole when it can be', () => {
     const failure = fail(json(scan), { maxValueBytes: 100 })
     expect(failure.code).toBe('TOO_LARGE')
     expect(failure.message).toBe(`value of ${json(scan).length} bytes is over the 100-byte limit`)
-    expect(failure.details).toEqual([`payload holds only the first 100 of ${json(scan).length} bytes`])
-    expect(failure.payload).toEqual({ encoding: 'utf8', data: json(scan).slice(0, 100) })
+    expect(failure.details).toEqual([])
+    expect(failure.payload).toEqual({ encoding: 'utf8', data: json(scan) })
     expect(decodeRecord(kafkaRecord(json(scan)), { ...options, maxValueBytes: json(scan).length })._tag).toBe(
       'Decoded',
     )
   })
 
-  it('TOO_LARGE keeps whole characters of a UTF-8 value, and base64 of a binary one', () => {
-    expect(fail('ab€', { maxValueBytes: 4 }).payload).toEqual({ encoding: 'utf8', data: 'ab' })
-    expect(fail(Buffer.from([0xff, 0xfe, 0xfd]), { maxValueBytes: 2 }).payload).toEqual({
-      encoding: 'base64',
-      data: Buffer.from([0xff, 0xfe]).toString('base64'),
+  it('TOO_LARGE keeps a 70 KiB value whole, UTF-8 or binary', () => {
+    const text = 'é'.repeat(35 * 1024)
+    expect(fail(text).payload).toEqual({ encoding: 'utf8', data: text })
+    const binary = Buffer.alloc(70 * 1024, 0xff)
+    expect(fail(binary).payload).toEqual({ encoding: 'base64', data: binary.toString('base64') })
+  })
+
+  it('TOO_LARGE cuts a value that no error record could carry to 900,000 bytes of whole characters', () => {
+    const value = Buffer.from(`a${'€'.repeat(400_000)}`) // 1,200,001 bytes: the cut falls inside a €
+    const payload = fail(value, { maxValueBytes: 1_048_576 }).payload
+    expect(payload).toEqual({
+      encoding: 'utf8',
+      data: `a${'€'.repeat(299_999)}`,
+      truncated: true,
+      originalBytes: 1_200_001,
     })
   })
 
@@ -370,5 +380,74 @@ describe('decodeRecords operator', () => {
       /maxFutureMs must be a non-negative integer/,
     )
     expect(() => decodeRecords({ account: '' })).toThrow(/account must not be empty/)
+    expect(() => decodeRecords({ maxValueBytes: 1_048_577 })).toThrow(/maxValueBytes must be at most 1048576/)
+    expect(() => decodeRecords({ accounts: { names: ['eu'], default: 'us' } })).toThrow(
+      'decodeRecords: the default account "us" is not one of the accounts',
+    )
+    expect(() =>
+      decodeRecords({ accounts: { names: ['eu'], default: 'eu', byTopic: { scans: 'us' } } }),
+    ).toThrow('decodeRecords: topic "scans" is mapped to "us", which is not one of the accounts')
+  })
+})
+
+describe('decodeRecord: which HubSpot account', () => {
+  const accounts = { names: ['eu', 'us', 'apac'], default: 'eu', byTopic: { 'us-scans': 'us' } }
+  const accountOf = (value: unknown, topic = 'scans') =>
+    decodeRecord(kafkaRecord(json(value), { topic }), { ...options, accounts })
+
+  it("takes the record's account field, else its topic's account, else the default", () => {
+    expect(decoded(accountOf({ ...scan, account: 'apac' }, 'us-scans')).account).toBe('apac')
+    expect(decoded(accountOf(checkin, 'us-scans')).account).toBe('us')
+    expect(decoded(accountOf(scan)).account).toBe('eu')
+    // A topic named like an Object member finds no account by accident.
+    expect(decoded(accountOf(scan, '__proto__')).account).toBe('eu')
+  })
+
+  it('makes a record naming an account that is not configured UNKNOWN_ACCOUNT', () => {
+    expect(failed(accountOf({ ...checkin, account: 'latam' }, 'us-scans'))).toEqual({
+      _tag: 'DecodeFailed',
+      source: expect.objectContaining({ ...source, topic: 'us-scans' }),
+      code: 'UNKNOWN_ACCOUNT',
+      message: 'attendee.checkin names account "latam", which is not configured',
+      details: ['account: expected one of the configured accounts ("eu", "us", "apac"), got "latam"'],
+      payload: { encoding: 'utf8', data: json({ ...checkin, account: 'latam' }) },
+    })
+  })
+
+  it('without accounts, only the one account exists', () => {
+    const only = (value: unknown) => decodeRecord(kafkaRecord(json(value)), { ...options, account: 'main' })
+    expect(decoded(only({ ...scan, account: 'main' })).account).toBe('main')
+    expect(failed(only({ ...scan, account: 'default' })).code).toBe('UNKNOWN_ACCOUNT')
+  })
+})
+
+describe('decodeRecords: a decoder that throws', () => {
+  it('makes that record an INTERNAL failure and goes on with the next', () => {
+    let calls = 0
+    // The injected clock is the seam: decoding reads now() once per record that passed validation.
+    const flaky = {
+      ...fixedClock(),
+      now: () => {
+        calls += 1
+        if (calls === 2) throw new RangeError('clock on fire')
+        return NOW
+      },
+    }
+    const results: DecodeResult[] = []
+    const records = [0, 1, 2].map((i) => kafkaRecord(json(scan), { offset: String(i) }))
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold }) => {
+      cold<SourceRecord>('abc|', { a: records[0]!, b: records[1]!, c: records[2]! })
+        .pipe(decodeRecords({ scheduler: flaky }))
+        .subscribe((r) => results.push(r))
+    })
+    expect(results.map((r) => r._tag)).toEqual(['Decoded', 'DecodeFailed', 'Decoded'])
+    expect(results[1]).toEqual({
+      _tag: 'DecodeFailed',
+      source: records[1],
+      code: 'INTERNAL',
+      message: 'decoding threw: RangeError: clock on fire',
+      details: [],
+      payload: { encoding: 'utf8', data: json(scan) },
+    })
   })
 })

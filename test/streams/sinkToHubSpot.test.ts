@@ -1,4 +1,4 @@
-import { firstValueFrom, from, lastValueFrom, Subject, toArray } from 'rxjs'
+import { EMPTY, firstValueFrom, from, lastValueFrom, Subject, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import type { AttendanceBatch } from '../../src/codecs/attendanceBatch.js'
 import type { AttendanceRecord } from '../../src/codecs/attendanceRecord.js'
@@ -53,6 +53,8 @@ const stubSink = (send: HubSpotSink['send']): HubSpotSink => ({
   send,
   setShare() {},
   metrics: new SinkMetrics(),
+  gateTransitions: EMPTY,
+  health: () => [],
   async close() {},
 })
 

@@ -24,7 +24,10 @@ export function toSubscriberInput(record: AttendanceRecord): SubscriberInput {
 
 /**
  * Merges a later record of the same contact into the batch's input (records.md §2), returning a new input:
- * - `interactionDateTime`: the earliest;
+ * - `interactionDateTime`: the latest. HubSpot keeps, per (event, contact), the state written with the newest
+ *   `interactionDateTime`; an input carrying its group's earliest time could lose to an older write from another
+ *   batch (register@0, cancel@1000, register@2000 over two batches ended as `cancel`). With the latest, the newest
+ *   input of each contact wins whatever the batching, retries or send order (records.md §2, revised 2026-12-02);
  * - `properties.joinedAt`: the earliest, `properties.leftAt`: the latest, compared as numbers (epoch-ms strings);
  * - any other property: the value first seen is kept (the contract is silent; the first scan of a visit is
  *   the one a person would call "the" value), keys only the later record has are added;
@@ -33,7 +36,7 @@ export function toSubscriberInput(record: AttendanceRecord): SubscriberInput {
  * - the email keeps the spelling first seen (HubSpot matches emails case-insensitively).
  */
 export function mergeSubscriberInput(input: SubscriberInput, record: AttendanceRecord): SubscriberInput {
-  const interactionDateTime = Math.min(input.interactionDateTime, record.interactionDateTime)
+  const interactionDateTime = Math.max(input.interactionDateTime, record.interactionDateTime)
   const properties = mergeProperties(input.properties, record.properties)
   return 'vid' in input
     ? { vid: input.vid, interactionDateTime, properties }

@@ -36,7 +36,21 @@ describe('toSubscriberInput', () => {
 })
 
 describe('mergeSubscriberInput', () => {
-  it('keeps the earliest interactionDateTime and joinedAt and the latest leftAt, numerically', () => {
+  it('lets the newest input of a contact win: register@0, cancel@1000, register@2000 carry 2000 when merged', () => {
+    const merged = [1000, 2000].reduce(
+      (input, at) =>
+        mergeSubscriberInput(input, attendance({ contact: { vid: 1 }, interactionDateTime: at })),
+      toSubscriberInput(attendance({ contact: { vid: 1 }, interactionDateTime: 0 })),
+    )
+    expect(merged.interactionDateTime).toBe(2000)
+    const outOfOrder = mergeSubscriberInput(
+      toSubscriberInput(attendance({ contact: { vid: 1 }, interactionDateTime: 2000 })),
+      attendance({ contact: { vid: 1 }, interactionDateTime: 1000 }),
+    )
+    expect(outOfOrder.interactionDateTime).toBe(2000)
+  })
+
+  it('keeps the latest interactionDateTime, the earliest joinedAt and the latest leftAt, numerically', () => {
     const first = toSubscriberInput(
       attendance({
         contact: { vid: 1 },
@@ -55,7 +69,7 @@ describe('mergeSubscriberInput', () => {
     // '80' > '900' as strings: the comparison must be numeric.
     expect(merged).toStrictEqual({
       vid: 1,
-      interactionDateTime: 80,
+      interactionDateTime: 900,
       properties: { joinedAt: '80', leftAt: '1000' },
     })
   })
