@@ -136,6 +136,7 @@ export const HubSpotConfigInput = closed(
   {
     defaultAccount: AccountName,
     topicAccounts: recordOf(TopicName, AccountName, 'an object from input topic to account name'),
+    maxOutageMs: PositiveInt,
     timeouts: closed(
       'an object',
       {},
@@ -241,6 +242,8 @@ const withDefaults = (input: PipelineConfigInput) => {
       defaultAccount: hubspot.defaultAccount ?? d.hubspot.defaultAccount,
       /** Input topic → account, for records that name no account. Topics not listed use `defaultAccount`. */
       topicAccounts: Object.assign(Object.create(null) as Record<string, string>, hubspot.topicAccounts),
+      /** How long an account's outage may last before its waiting batches fail; absent: no limit. */
+      maxOutageMs: hubspot.maxOutageMs,
       timeouts: { ...d.hubspot.timeouts, ...hubspot.timeouts },
     },
     batching: { ...d.batching, ...input.batching },

@@ -73,6 +73,8 @@ export interface HubSpotSinkOptions {
   readonly outage?: Omit<OutageGateOptions, 'scheduler' | 'random'>
   /** Called on every change of an account's gate (for one log line per transition). Must not throw. */
   readonly onGateTransition?: (transition: GateTransition) => void
+  /** Where to count (several sinks, one per account, may share one). Default: a new one. */
+  readonly metrics?: SinkMetrics
 }
 
 /** Sends batches to HubSpot within its limits; one outcome per source record. */
@@ -253,7 +255,7 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
   }
   const onConfigFault = options.onConfigFault ?? 'stop'
   const maxInFlight = Math.max(1, options.maxInFlightRequests ?? DEFAULTS.maxInFlightRequests)
-  const metrics = new SinkMetrics()
+  const metrics = options.metrics ?? new SinkMetrics()
   const accounts = new Map<string, Account>()
   const timers = new Set<Subscription>()
   const closing = new AbortController()

@@ -8,8 +8,10 @@ import type { MemberEvent } from '../member/memberEvents.js'
 import { type MemberLogger, runMember, type StopOptions } from '../member/runMember.js'
 import { createHubSpotClient, type HubSpotClient } from '../sinks/hubspot/client.js'
 import { createHubSpotSink, type HubSpotSink } from '../sinks/hubspotSink.js'
+import type { GateTransition } from '../sinks/outageGate.js'
 import { nextMidnightIn } from '../sinks/rollingWindowBudget.js'
-import type { SinkMetricsSnapshot } from '../sinks/sinkMetrics.js'
+import { routeByAccount } from '../sinks/routeByAccount.js'
+import { SinkMetrics, type SinkMetricsSnapshot } from '../sinks/sinkMetrics.js'
 import { type AttendanceFlowSteps, attendanceFlow } from './attendanceFlow.js'
 import { type PipelineCounters, registerPipelineMetrics } from './pipelineMetrics.js'
 
@@ -88,21 +90,49 @@ export function attendancePipeline(
       bodyTimeoutMs: config.hubspot.timeouts.bodyMs,
     })
   }
-  const account = config.hubspot.accounts[config.hubspot.defaultAccount]
-  if (account === undefined) {
+  if (config.hubspot.accounts[config.hubspot.defaultAccount] === undefined) {
     throw new AttendanceStreamError('INVALID_CONFIG', `hubspot.defaultAccount names no configured account`)
   }
-  // One account for now: its settings shape the sink (the config's shape already allows several).
-  const sink: HubSpotSink = createHubSpotSink({
-    client: clients,
-    requestsPer10s: account.requestsPer10s,
-    ...(account.dailyLimit === undefined ? {} : { dailyLimit: account.dailyLimit }),
-    ...(account.timeZone === undefined ? {} : { dailyResetAt: nextMidnightIn(account.timeZone) }),
-    maxInFlightRequests: account.maxInFlightRequests,
-    retry: config.retry,
-    onConfigFault: config.onConfigFault as 'stop' | 'deadLetter',
-    mode: account.mode,
-  })
+  // One sink per account, each with the account's own budget, in-flight cap, daily limit and outage gate; the
+  // batches find theirs by their key's account (decoding routed each record: its field, its topic, the default).
+  const sinkMetrics = new SinkMetrics()
+  const onGateTransition = (transition: GateTransition): void => {
+    if (transition.state === 'down') {
+      log.warn('HubSpot is down for an account: holding its batches and probing', {
+        account: transition.account,
+        cause: transition.cause,
+      })
+    } else {
+      log.info('HubSpot is back for an account', {
+        account: transition.account,
+        outageMs: transition.outageMs,
+        probes: transition.probes,
+      })
+    }
+  }
+  const sink: HubSpotSink = routeByAccount(
+    new Map(
+      Object.entries(config.hubspot.accounts).map(([name, account]) => [
+        name,
+        createHubSpotSink({
+          client: { [name]: clients[name] as HubSpotClient },
+          requestsPer10s: account.requestsPer10s,
+          ...(account.dailyLimit === undefined ? {} : { dailyLimit: account.dailyLimit }),
+          ...(account.timeZone === undefined ? {} : { dailyResetAt: nextMidnightIn(account.timeZone) }),
+          maxInFlightRequests: account.maxInFlightRequests,
+          retry: config.retry,
+          onConfigFault: config.onConfigFault as 'stop' | 'deadLetter',
+          mode: account.mode,
+          ...(config.hubspot.maxOutageMs === undefined
+            ? {}
+            : { outage: { maxOutageMs: config.hubspot.maxOutageMs } }),
+          onGateTransition,
+          metrics: sinkMetrics,
+        }),
+      ]),
+    ),
+    sinkMetrics,
+  )
 
   const flowCounters = { batches: 0, inputsInBatches: 0 }
   const flow = attendanceFlow({
@@ -110,7 +140,11 @@ export function attendancePipeline(
       maxValueBytes: config.limits.maxValueBytes,
       notBefore: config.decode.notBefore,
       maxFutureMs: config.decode.maxFutureMs,
-      account: config.hubspot.defaultAccount,
+      accounts: {
+        names: Object.keys(config.hubspot.accounts),
+        default: config.hubspot.defaultAccount,
+        byTopic: config.hubspot.topicAccounts,
+      },
     },
     batching: config.batching,
     sink,
