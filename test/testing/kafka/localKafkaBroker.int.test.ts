@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { brokerDataDirs } from '../../support/terminalProcess.js'
 
 // A second broker, in a child process that plays the role of a test run or the demo, so the test can end that
 // process the ways a real run ends: by finishing, or by being killed.
@@ -41,19 +42,6 @@ const runBrokerProcess = (mode: 'STOP_AT_ONCE' | 'KEEP_RUNNING' | 'STOP_ON_SIGIN
     child.once('exit', (code, signal) => resolve(code ?? signal ?? '')),
   )
   return { child, output: () => output, exited }
-}
-
-/** The data folders of running embedded brokers, read from the JVMs' command lines. */
-const brokerDataDirs = async (): Promise<string[]> => {
-  const ps = spawn('ps', ['-eo', 'args'], { stdio: ['ignore', 'pipe', 'ignore'] })
-  let text = ''
-  ps.stdout.on('data', (chunk: Buffer) => {
-    text += chunk.toString('utf8')
-  })
-  await new Promise((resolve) => ps.once('exit', resolve))
-  return [...text.matchAll(/(\/\S*attendance-stream-kafka-[^/\s]+)\/server\.properties/g)].map(
-    (m) => m[1] as string,
-  )
 }
 
 const waitFor = async (condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> => {
