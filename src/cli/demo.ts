@@ -232,8 +232,9 @@ export const runDemo = async (args: string[]): Promise<number> => {
       // Asked about often: the members here share one machine's CPU and one HubSpot budget.
       say(
         `note: ${flags.members} members on one machine are not faster than one: they share its CPU and the one ` +
-          `HubSpot budget (${BUDGET} requests per 10 s), which one member already fills. More members add ` +
-          'throughput on more machines, up to the budget; here they show partitions and the budget being shared.',
+          `HubSpot budget (${BUDGET} requests per 10 s), which caps the whole group. More members add throughput ` +
+          'when CPU, not HubSpot, is the limit, and on more machines; here they show partitions and the budget ' +
+          'being shared.',
       )
     }
 
