@@ -91,32 +91,51 @@ export const brokerDataDirs = async (): Promise<string[]> => {
   )
 }
 
-/**
- * The data folders of the embedded brokers started by a process of the group `pgid` (read from each JVM's
- * OWNER_PID, set by localKafkaBroker.ts), so brokers of other test runs on the same machine do not count.
- */
+/** The data folders of the embedded brokers started by a process of the group `pgid`. */
 export const brokerDataDirsOfGroup = async (pgid: number): Promise<string[]> => {
+  const rows = await processes()
+  return brokerDataDirsOwnedBy(new Set(rows.filter((row) => row.pgid === pgid).map((row) => row.pid)), rows)
+}
+
+/**
+ * The data folders of the embedded brokers whose owner (the Node process that started them, the JVM's
+ * OWNER_PID set by localKafkaBroker.ts) is one of `owners`, alive or not: brokers of other test runs on the same
+ * machine do not count.
+ */
+export const brokerDataDirsOwnedBy = async (
+  owners: ReadonlySet<number>,
+  rows?: readonly ProcessRow[],
+): Promise<string[]> => {
+  const dirs: string[] = []
+  for (const { pid, args } of rows ?? (await processes())) {
+    const dir = /(\/\S*attendance-stream-kafka-[^/\s]+)\/server\.properties/.exec(args)?.[1]
+    if (dir === undefined || !args.includes('kafka.Kafka')) continue
+    try {
+      const owner = /(?:^|\0)OWNER_PID=(\d+)/.exec(readFileSync(`/proc/${pid}/environ`, 'utf8'))?.[1]
+      if (owners.has(Number(owner))) dirs.push(dir)
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return dirs
+}
+
+interface ProcessRow {
+  readonly pid: number
+  readonly pgid: number
+  readonly args: string
+}
+
+const processes = async (): Promise<ProcessRow[]> => {
   const ps = spawn('ps', ['-eo', 'pid=,pgid=,args='], { stdio: ['ignore', 'pipe', 'ignore'] })
   let text = ''
   ps.stdout.on('data', (chunk: Buffer) => {
     text += chunk.toString('utf8')
   })
   await new Promise((resolve) => ps.once('exit', resolve))
-  const rows = text
+  return text
     .split('\n')
     .map((line) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(line))
     .filter((m) => m !== null)
-  const inGroup = new Set(rows.filter((m) => Number(m[2]) === pgid).map((m) => m[1]))
-  const dirs: string[] = []
-  for (const [, pid, , args] of rows) {
-    const dir = /(\/\S*attendance-stream-kafka-[^/\s]+)\/server\.properties/.exec(args as string)?.[1]
-    if (dir === undefined || !args?.includes('kafka.Kafka')) continue
-    try {
-      const owner = /(?:^|\0)OWNER_PID=(\d+)/.exec(readFileSync(`/proc/${pid}/environ`, 'utf8'))?.[1]
-      if (owner !== undefined && inGroup.has(owner)) dirs.push(dir)
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return dirs
+    .map((m) => ({ pid: Number(m[1]), pgid: Number(m[2]), args: m[3] as string }))
 }

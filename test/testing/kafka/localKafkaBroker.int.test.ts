@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { brokerDataDirs } from '../../support/terminalProcess.js'
+import { brokerDataDirs, brokerDataDirsOwnedBy } from '../../support/terminalProcess.js'
 
 // A second broker, in a child process that plays the role of a test run or the demo, so the test can end that
 // process the ways a real run ends: by finishing, or by being killed.
@@ -55,19 +55,17 @@ const waitFor = async (condition: () => boolean | Promise<boolean>, timeoutMs: n
 
 describe('the embedded Kafka broker process', () => {
   it('stop() ends the JVM and removes its folder, even when nothing else keeps Node alive', async () => {
-    const before = new Set(await brokerDataDirs())
     const run = runBrokerProcess('STOP_AT_ONCE')
     expect(await run.exited).toBe(0)
     expect(run.output()).toContain('STOPPED')
-    const leftovers = (await brokerDataDirs()).filter((dir) => !before.has(dir))
-    expect(leftovers).toEqual([])
+    expect(await brokerDataDirsOwnedBy(new Set([run.child.pid as number]))).toEqual([])
   })
 
   it('is stopped and its folder removed when the process that started it is killed with SIGKILL', async () => {
-    const before = new Set(await brokerDataDirs())
     const run = runBrokerProcess('KEEP_RUNNING')
     expect(await waitFor(() => run.output().includes('DATA '), 120_000)).toBe(true)
-    const started = (await brokerDataDirs()).filter((dir) => !before.has(dir))
+    const started = await brokerDataDirsOwnedBy(new Set([run.child.pid as number]))
+    if (started.length !== 1) run.child.kill('SIGKILL') // not left running when the test fails here
     expect(started).toHaveLength(1)
     const dir = started[0] as string
     expect(existsSync(dir)).toBe(true)
@@ -81,10 +79,9 @@ describe('the embedded Kafka broker process', () => {
   })
 
   it('outlives a Ctrl-C to the terminal process group, until the process that started it stops it', async () => {
-    const before = new Set(await brokerDataDirs())
     const run = runBrokerProcess('STOP_ON_SIGINT')
     expect(await waitFor(() => run.output().includes('DATA '), 120_000)).toBe(true)
-    const dir = (await brokerDataDirs()).find((d) => !before.has(d))
+    const [dir] = await brokerDataDirsOwnedBy(new Set([run.child.pid as number]))
     expect(dir).toBeDefined()
 
     // What a terminal does on Ctrl-C: SIGINT to every process of the foreground group.
