@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { Kafka, logLevel } from 'kafkajs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { testBrokers, uniqueName, withAdmin } from '../support/kafka.js'
 import { writeConfigFile } from '../support/memberProcess.js'
@@ -196,9 +197,16 @@ describe('attendance-stream run: topics', () => {
     expect(partitions).toEqual({ [topics.input]: 2, [topics.results]: 2, [topics.errors]: 2 })
     expect(member.output()).toContain('created missing topics (--create-topics)')
     // Stopped once it has joined: a stop before kafkajs's consumer runs is a pipeline bug of its own (reported).
-    for (let joined = false; !joined; await new Promise((resolve) => setTimeout(resolve, 200))) {
-      const { groups } = await withAdmin((admin) => admin.describeGroups([groupId]))
-      joined = groups[0]?.state === 'Stable'
+    // Quiet: while the group forms, the coordinator answers "not available" and kafkajs would log each retry.
+    const admin = new Kafka({ brokers: testBrokers(), logLevel: logLevel.NOTHING }).admin()
+    await admin.connect()
+    try {
+      for (let joined = false; !joined; await new Promise((resolve) => setTimeout(resolve, 200))) {
+        const { groups } = await admin.describeGroups([groupId]).catch(() => ({ groups: [] }))
+        joined = groups[0]?.state === 'Stable'
+      }
+    } finally {
+      await admin.disconnect()
     }
     expect(await stoppedWithin(member, 30_000), member.output()).toBe(130)
   })
