@@ -11,6 +11,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.int.test.ts', '**/node_modules/**'],
           testTimeout: 30_000,
+          setupFiles: ['test/setup/kafkajsWorkarounds.ts'],
         },
       },
       {
@@ -18,6 +19,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.int.test.ts'],
           globalSetup: ['test/setup/kafkaGlobalSetup.ts'],
+          setupFiles: ['test/setup/kafkajsWorkarounds.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
           // One broker on a 2-core machine: files run one at a time so timings stay honest.

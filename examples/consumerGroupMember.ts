@@ -130,12 +130,20 @@ export async function main(options: MemberOptions): Promise<MemberSummary> {
 }
 
 if (isMain(import.meta.url)) {
-  await runExample(async (env) => {
-    const topics = await createExampleTopics(env.brokers, 'member', 4)
-    await produceRecords(env.brokers, topics.input, [...generateAttendance(5_000, { seed: 5 })])
-    console.log(`5,000 records on ${topics.input}; start more members with groupId ${topics.groupId}`)
-    const summary = await main({ ...env, topics, progressEveryMs: 2_000 })
-    const { results, errors, commits } = summary.metrics
-    console.log(`${results} results, ${errors} errors, ${commits} commits; stopped in ${summary.stopMs} ms`)
-  })
+  await runExample(
+    async (env) => {
+      const topics = await createExampleTopics(env.brokers, 'member', 4)
+      await produceRecords(env.brokers, topics.input, [...generateAttendance(5_000, { seed: 5 })])
+      // This run's broker and topics are its own: a second copy of this file makes a second broker, not a second
+      // member. For several members on one broker, see `attendance-stream sandbox` (README, "Run the service
+      // locally") or the two-member test in test/examples/examples.int.test.ts.
+      console.log(`5,000 records on ${topics.input}; Ctrl-C to stop this member`)
+      const summary = await main({ ...env, topics, progressEveryMs: 2_000 })
+      const { results, errors, commits } = summary.metrics
+      console.log(`${results} results, ${errors} errors, ${commits} commits; stopped in ${summary.stopMs} ms`)
+      // As shells expect of an interrupted command; SIGTERM is the normal way to stop a service.
+      process.exitCode = summary.signal === 'SIGINT' ? 130 : 0
+    },
+    { handlesSignals: true },
+  )
 }

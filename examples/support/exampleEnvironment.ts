@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
 import { Kafka, logLevel } from 'kafkajs'
+import { installKafkajsWorkarounds } from '../../src/cli/kafkajsWorkarounds.js'
 // in your project: import { … } from 'attendance-stream/testing'
 import {
   type GeneratedRecord,
@@ -67,21 +68,46 @@ export const isMain = (moduleUrl: string): boolean => {
 /**
  * Runs an example's `main` in a fresh environment and stops the environment afterwards, also when `main`
  * fails (the process then exits with status 1).
+ *
+ * Ctrl-C or SIGTERM: an example whose `main` stops cleanly on a signal itself says so (`handlesSignals`), and
+ * the environment is stopped once it has returned; any other example is cut short — the environment (Kafka
+ * last) is stopped at once and the process exits 130 (SIGINT) or 143 (SIGTERM), printing nothing more.
  */
 export const runExample = async (
   main: (env: ExampleEnvironment) => Promise<unknown>,
-  options: { readonly kafka?: boolean } = {},
+  options: { readonly kafka?: boolean; readonly handlesSignals?: boolean } = {},
 ): Promise<void> => {
-  const env = await startExampleEnvironment(options)
+  let interrupted: NodeJS.Signals | undefined
+  let env: ExampleEnvironment | undefined
+  const cutShort = (signal: NodeJS.Signals) => {
+    if (interrupted !== undefined) process.exit(exitCodeOf(signal))
+    interrupted = signal
+    // Started or not yet: the environment goes, then the process, before main can print about the loss.
+    void Promise.resolve(env?.stop()).finally(() => process.exit(exitCodeOf(signal)))
+  }
+  if (options.handlesSignals !== true) {
+    process.on('SIGINT', cutShort)
+    process.on('SIGTERM', cutShort)
+  }
+  env = await startExampleEnvironment(options)
+  if (interrupted !== undefined) {
+    await env.stop()
+    process.exit(exitCodeOf(interrupted))
+  }
   try {
     await main(env)
   } catch (error) {
+    if (interrupted !== undefined) return
     console.error(error)
     process.exitCode = 1
   } finally {
-    await env.stop()
+    if (interrupted === undefined) await env.stop()
+    process.off('SIGINT', cutShort)
+    process.off('SIGTERM', cutShort)
   }
 }
+
+const exitCodeOf = (signal: NodeJS.Signals): number => (signal === 'SIGINT' ? 130 : 143)
 
 /** Input, results and errors topics and a consumer group, all unique to one run. */
 export interface ExampleTopics {
@@ -154,3 +180,6 @@ export const waitUntil = async (
 
 const kafkaClient = (brokers: readonly string[]): Kafka =>
   new Kafka({ clientId: 'attendance-stream-example', brokers: [...brokers], logLevel: logLevel.ERROR })
+
+// The same kafkajs fixes as the CLI (a negative timer on Node 24, the partitioner notice): see the module.
+installKafkajsWorkarounds()

@@ -17,6 +17,8 @@ export interface DemoReport {
     readonly inputsPerRequest: number
     readonly maxRequestsIn10s: number
     readonly limitPer10s: number | null
+    /** What the pipeline allows itself per rolling 10 s (90% of the limit by default). */
+    readonly budgetPer10s: number
     readonly rateLimited: number
     readonly retries: number
     readonly faultsInjected: number
@@ -55,13 +57,13 @@ export const formatReport = (r: DemoReport): string => {
     .sort(([, a], [, b]) => b - a)
     .map(([code, n]) => `${code} ${n}`)
     .join(', ')
-  const limit = r.hubspot.limitPer10s === null ? '' : ` (limit ${r.hubspot.limitPer10s})`
+  const limit = `(budget ${r.hubspot.budgetPer10s}${r.hubspot.limitPer10s === null ? '' : `, limit ${r.hubspot.limitPer10s}`})`
   return [
     '',
     '━━ attendance-stream demo: final report ━━',
     `records      ${r.records.produced} produced (${r.records.valid} valid, ${r.records.malformed} malformed) in ${r.durationS.toFixed(1)} s, ${r.members} member(s), ${Math.round(r.throughput)} records/s`,
     `outcomes     ${r.outcomes.results} results, ${r.outcomes.errors} errors${codes ? ` (${codes})` : ''}`,
-    `HubSpot      ${r.hubspot.requests} requests, ${r.hubspot.inputsPerRequest.toFixed(1)} inputs/request, max ${r.hubspot.maxRequestsIn10s} requests in any 10 s${limit}`,
+    `HubSpot      ${r.hubspot.requests} requests, ${r.hubspot.inputsPerRequest.toFixed(1)} inputs/request, max ${r.hubspot.maxRequestsIn10s} requests in any 10 s ${limit}`,
     `             ${r.hubspot.rateLimited} × 429, ${r.hubspot.retries} retries, ${r.hubspot.faultsInjected} injected faults`,
     `latency      Kafka timestamp → outcome record: p50 ${r.latencyMs.p50} ms, p90 ${r.latencyMs.p90} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`,
     `check        ${r.ok ? '✔' : '✖'} every input has exactly one outcome (missing ${r.outcomes.missing}, duplicated ${r.outcomes.duplicated}, unexpected ${r.outcomes.unexpected})`,

@@ -2,6 +2,7 @@ import { isLeft } from 'fp-ts/lib/Either.js'
 import { collectDefaultMetrics, Registry } from 'prom-client'
 import { loadConfig } from '../config/loadConfig.js'
 import { type AttendancePipeline, attendancePipeline } from '../streams/attendancePipeline.js'
+import { checkTopics, missingTopicsMessage, type TopicsToCreate } from './checkTopics.js'
 import { type OpsServer, startOpsServer } from './httpServer.js'
 import { createJsonLogger } from './jsonLogger.js'
 import { configSecrets } from './redact.js'
@@ -9,18 +10,21 @@ import { configSecrets } from './redact.js'
 export interface RunMemberOptions {
   readonly configFile?: string
   readonly env: NodeJS.ProcessEnv
+  /** Create the missing topics instead of exiting {@link EXIT.missingTopics} (`--create-topics`). */
+  readonly createTopics?: TopicsToCreate
   /** Where problems and logs go; default process.stderr. */
   readonly stderr?: { write(line: string): unknown }
 }
 
 /** Exit codes of `attendance-stream run`. */
-export const EXIT = { ok: 0, failed: 1, badConfig: 2, forced: 130 } as const
+export const EXIT = { ok: 0, failed: 1, badConfig: 2, missingTopics: 3, interrupted: 130 } as const
 
 /**
  * `attendance-stream run`: one consumer-group member until SIGTERM/SIGINT.
  *
+ * Before anything else connects, the input, results and errors topics must exist (else: exit 3, naming each).
  * The first signal stops fetching, flushes open batches, writes their outcomes, commits and disconnects
- * (exit 0), giving up on unfinished work after `limits.shutdownTimeoutMs` — that work is not committed, so the
+ * (exit 0 after SIGTERM; 130 after SIGINT, as shells expect of an interrupted command), giving up on unfinished work after `limits.shutdownTimeoutMs` — that work is not committed, so the
  * group redoes it. A second signal exits at once (130) without committing anything more: what was committed
  * before stays safe, because only acknowledged outcomes are ever committed.
  */
@@ -32,7 +36,10 @@ export const runMember = async (options: RunMemberOptions): Promise<number> => {
   })
   if (isLeft(loaded)) {
     // Every problem at once, before connecting to anything (the problems never contain a secret).
-    stderr.write(`attendance-stream: invalid configuration (${loaded.left.length} problems):\n`)
+    const count = loaded.left.length
+    stderr.write(
+      `attendance-stream: invalid configuration (${count} ${count === 1 ? 'problem' : 'problems'}):\n`,
+    )
     for (const problem of loaded.left) stderr.write(`  - ${problem}\n`)
     return EXIT.badConfig
   }
@@ -40,6 +47,19 @@ export const runMember = async (options: RunMemberOptions): Promise<number> => {
   const log = createJsonLogger({ level: config.log.level, stream: stderr, secrets: configSecrets(config) })
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+
+  try {
+    const topics = await checkTopics(config.kafka, options.createTopics)
+    if (topics._tag === 'Missing') {
+      log.error(missingTopicsMessage(topics.missing), { missing: topics.missing })
+      return EXIT.missingTopics
+    }
+    if (topics.created.length > 0)
+      log.warn('created missing topics (--create-topics)', { topics: topics.created })
+  } catch (error) {
+    log.error('could not reach Kafka to check the topics', { brokers: config.kafka.brokers, error })
+    return EXIT.failed
+  }
 
   // The ops port first: when it is taken, the member fails before it joins the group or fetches anything.
   let pipeline: AttendancePipeline | undefined
@@ -64,16 +84,19 @@ export const runMember = async (options: RunMemberOptions): Promise<number> => {
   pipeline.done.catch(() => {
     failed = true
   })
-  log.info('member started', {
+  // Kafka answered the topic check; the group is joined later (readiness: /readyz, 'assigned' partitions).
+  log.info('member starting: topics present, joining the consumer group', {
     groupId: config.kafka.groupId,
     inputTopics: config.kafka.inputTopics,
     ...(ops === undefined ? {} : { metrics: `${ops.url}/metrics` }),
   })
 
   let signals = 0
+  let firstSignal: NodeJS.Signals | undefined
   const onSignal = (signal: NodeJS.Signals) => {
     signals++
     if (signals === 1) {
+      firstSignal = signal
       log.info('stopping: draining open batches, then committing', {
         signal,
         timeoutMs: config.limits.shutdownTimeoutMs,
@@ -81,7 +104,7 @@ export const runMember = async (options: RunMemberOptions): Promise<number> => {
       void pipeline?.stop()
     } else {
       log.warn('second signal: exiting now, unfinished work stays uncommitted', { signal })
-      process.exit(EXIT.forced)
+      process.exit(EXIT.interrupted)
     }
   }
   process.on('SIGTERM', onSignal)
@@ -90,7 +113,7 @@ export const runMember = async (options: RunMemberOptions): Promise<number> => {
   try {
     await pipeline.done
     log.info('member stopped', { ...pipeline.metrics(), sink: undefined })
-    return EXIT.ok
+    return firstSignal === 'SIGINT' ? EXIT.interrupted : EXIT.ok
   } catch (error) {
     log.error('member failed', { error })
     return EXIT.failed

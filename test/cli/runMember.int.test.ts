@@ -118,7 +118,9 @@ describe('attendance-stream run as a child process', () => {
     await waitUntil('the member is mid-stream', () => setup.sim.counters().inputsAccepted >= 1_000, 60_000)
 
     // Its ops port: ready while it runs, and the pipeline's metrics in Prometheus text.
-    const started = logLines(first.output()).find((line) => line['msg'] === 'member started')
+    const started = logLines(first.output()).find(
+      (line) => line['msg'] === 'member starting: topics present, joining the consumer group',
+    )
     const metricsUrl = String(started?.['metrics'])
     expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
     expect((await fetch(metricsUrl.replace('/metrics', '/readyz'))).status).toBe(200)
@@ -134,7 +136,7 @@ describe('attendance-stream run as a child process', () => {
     const lines = logLines(first.output())
     expect(lines.map((line) => line['msg'])).toEqual(
       expect.arrayContaining([
-        'member started',
+        'member starting: topics present, joining the consumer group',
         'stopping: draining open batches, then committing',
         'member stopped',
       ]),

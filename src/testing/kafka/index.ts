@@ -1,5 +1,5 @@
 export { freeLoopbackPort } from './freePort.js'
-export { DEFAULT_KAFKA_VERSION, type KafkaBroker } from './kafkaBroker.js'
+export { DEFAULT_KAFKA_VERSION, type KafkaBroker, type LocalKafkaBroker } from './kafkaBroker.js'
 export { defaultCacheDir, ensureKafkaJars } from './kafkaJars.js'
 export { type LocalKafkaBrokerOptions, startLocalKafkaBroker } from './localKafkaBroker.js'
 export { type StartKafkaOptions, startKafka } from './startKafka.js'

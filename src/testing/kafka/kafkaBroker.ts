@@ -10,6 +10,23 @@ export interface KafkaBroker {
   readonly readyMs?: number
   /** Stops what we started (nothing for `env`) and removes its files. Safe to call twice. */
   stop(): Promise<void>
+  /** Embedded broker only (see {@link LocalKafkaBroker}): a clean Kafka shutdown that keeps the data. */
+  readonly stopBroker?: () => Promise<void>
+  /** Embedded broker only: starts it again after `stopBroker()`, same ports, same data. */
+  readonly startBroker?: () => Promise<void>
+  /** Embedded broker only: `stopBroker()` then `startBroker()`. */
+  readonly restart?: () => Promise<void>
+}
+
+/** The embedded broker (`source: 'local'`), which can also be taken down and brought back. */
+export interface LocalKafkaBroker extends KafkaBroker {
+  readonly source: 'local'
+  /** Shuts Kafka down cleanly, keeping its data; resolves once the JVM has exited. */
+  readonly stopBroker: () => Promise<void>
+  /** Starts it again on the same ports with the same data; resolves once it answers metadata requests. */
+  readonly startBroker: () => Promise<void>
+  /** `stopBroker()` then `startBroker()`. */
+  readonly restart: () => Promise<void>
 }
 
 /** The Kafka version the embedded broker runs unless `KAFKA_VERSION` says otherwise. */

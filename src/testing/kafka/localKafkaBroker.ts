@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AttendanceStreamError } from '../../errors.js'
 import { freeLoopbackPort } from './freePort.js'
-import { DEFAULT_KAFKA_VERSION, type KafkaBroker } from './kafkaBroker.js'
+import { DEFAULT_KAFKA_VERSION, type LocalKafkaBroker } from './kafkaBroker.js'
 import { brokerLog4jPath, defaultCacheDir, ensureKafkaJars, javaMajorVersion } from './kafkaJars.js'
 import { waitForMetadata } from './waitForMetadata.js'
 
@@ -35,10 +35,16 @@ const OUTPUT_LINES_KEPT = 60
  *
  * The JVM runs under a small shell watchdog that kills it and removes the folder when we call `stop()`, when
  * this Node process exits, and also when this process is killed with SIGKILL (the watchdog polls our pid), so
- * an interrupted test run never leaves a broker or a data folder behind. The data is throwaway, so the broker
- * is killed rather than shut down gracefully.
+ * an interrupted test run never leaves a broker or a data folder behind. The data is throwaway, so `stop()`
+ * kills the broker rather than shutting it down gracefully. The watchdog and JVM run in a process group of their
+ * own, so a terminal's Ctrl-C reaches only our process, which stops its Kafka clients first and the broker last.
+ *
+ * `stopBroker()` / `startBroker()` / `restart()` take the broker down cleanly and bring it back on the same
+ * ports with the same data (topics, records, committed offsets): a Kafka outage for a test or a user to ride out.
  */
-export const startLocalKafkaBroker = async (options: LocalKafkaBrokerOptions = {}): Promise<KafkaBroker> => {
+export const startLocalKafkaBroker = async (
+  options: LocalKafkaBrokerOptions = {},
+): Promise<LocalKafkaBroker> => {
   const kafkaVersion = options.kafkaVersion ?? process.env['KAFKA_VERSION'] ?? DEFAULT_KAFKA_VERSION
   const java = process.env['JAVA_HOME'] ? join(process.env['JAVA_HOME'], 'bin', 'java') : 'java'
   const major = await javaMajorVersion(java)
@@ -73,7 +79,7 @@ const startOnce = async (
   libDir: string,
   kafkaVersion: string,
   options: LocalKafkaBrokerOptions,
-): Promise<KafkaBroker> => {
+): Promise<LocalKafkaBroker> => {
   const dir = mkdtempSync(join(tmpdir(), 'attendance-stream-kafka-'))
   const [port, controllerPort] = [await freeLoopbackPort(), await freeLoopbackPort()]
   const propertiesFile = join(dir, 'server.properties')
@@ -88,52 +94,123 @@ const startOnce = async (
     '-cp',
     `${libDir}/*`,
   ]
-  const clusterId = randomBytes(16).toString('base64url')
-  const started = Date.now()
-  const watchdog = spawn('sh', ['-c', WATCHDOG, 'kafka-watchdog'], {
-    env: {
-      ...process.env,
+  const launch = (format: boolean): BrokerProcess =>
+    launchWatchdog({
       OWNER_PID: String(process.pid),
       DATA_DIR: dir,
       JAVA_BIN: java,
       JAVA_ARGS: javaArgs.join('\n'),
       CLUSTER_ID: clusterId,
       PROPERTIES: propertiesFile,
+      FORMAT: format ? '1' : '0',
+    })
+  const clusterId = randomBytes(16).toString('base64url')
+  const brokers = [`127.0.0.1:${port}`]
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000
+
+  const started = Date.now()
+  let current: BrokerProcess | undefined = launch(true)
+  // Whatever else happens, the folder goes when this process exits (the watchdog also removes it then).
+  const removeDir = () => rmSync(dir, { recursive: true, force: true })
+  process.once('exit', removeDir)
+
+  const stop = once(async () => {
+    process.removeListener('exit', removeDir)
+    await current?.end('discard')
+    current = undefined
+    removeDir()
+  })
+  const startProcess = async (process_: BrokerProcess): Promise<void> => {
+    try {
+      await waitForMetadata(brokers, startTimeoutMs, process_.exited)
+    } catch (error) {
+      await stop()
+      const tail = process_.output().join('\n')
+      throw new Error(`${error instanceof Error ? error.message : String(error)}${tail ? `\n${tail}` : ''}`)
+    }
+  }
+  await startProcess(current)
+  const readyMs = Date.now() - started
+
+  // One restart at a time: stopBroker and startBroker wait for any step still running.
+  let step: Promise<void> = Promise.resolve()
+  const serially = (work: () => Promise<void>): Promise<void> => {
+    step = step.then(work, work)
+    return step
+  }
+  const stopBroker = () =>
+    serially(async () => {
+      await current?.end('keep')
+      current = undefined
+    })
+  const startBroker = () =>
+    serially(async () => {
+      if (current !== undefined && current.exited() === undefined) return
+      current = launch(false)
+      await startProcess(current)
+    })
+  return {
+    brokers,
+    source: 'local',
+    kafkaVersion,
+    readyMs,
+    stop,
+    stopBroker,
+    startBroker,
+    restart: async () => {
+      await stopBroker()
+      await startBroker()
     },
+  }
+}
+
+interface BrokerProcess {
+  /** Why the broker process is gone, or undefined while it runs. */
+  readonly exited: () => string | undefined
+  /** Its last lines of output, shown when start-up fails. */
+  readonly output: () => string[]
+  /**
+   * `discard`: kill the JVM and remove the data folder (the end of the broker's life); `keep`: a clean Kafka
+   * shutdown that keeps the folder, so a later start has the same topics, records and committed offsets.
+   */
+  end(mode: 'discard' | 'keep'): Promise<void>
+}
+
+const launchWatchdog = (env: Record<string, string>): BrokerProcess => {
+  const watchdog = spawn('sh', ['-c', WATCHDOG, 'kafka-watchdog'], {
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and the broker must
+    // outlive the members that are still draining into it. We stop it ourselves, last (or the watchdog does,
+    // once this process is gone).
+    detached: true,
   })
   const output = keepLastLines(watchdog, OUTPUT_LINES_KEPT)
   // A forgotten stop() must not keep Node alive: the 'exit' hook below (or the watchdog) cleans up then.
   watchdog.unref()
   for (const stream of [watchdog.stdout, watchdog.stderr]) (stream as unknown as Partial<Socket>).unref?.()
   let exited: string | undefined
-  watchdog.once('exit', (code, signal) => {
-    exited = `the broker process exited (${signal ?? `code ${code}`})`
-  })
+  const gone = new Promise<void>((resolve) =>
+    watchdog.once('exit', (code, signal) => {
+      exited = `the broker process exited (${signal ?? `code ${code}`})`
+      resolve()
+    }),
+  )
   const killOnExit = () => watchdog.kill('SIGTERM')
   process.once('exit', killOnExit)
-
-  const stop = once(async () => {
-    process.removeListener('exit', killOnExit)
-    if (exited === undefined) {
-      const gone = new Promise((resolve) => watchdog.once('exit', resolve))
+  return {
+    exited: () => exited,
+    output,
+    end: async (mode) => {
+      process.removeListener('exit', killOnExit)
+      if (exited !== undefined) return
       // Referenced while we wait: an unreferenced child would let Node exit in the middle of this await.
       watchdog.ref()
-      watchdog.kill('SIGTERM')
+      watchdog.kill(mode === 'discard' ? 'SIGTERM' : 'SIGUSR1')
       await gone
-    }
-    rmSync(dir, { recursive: true, force: true })
-  })
-
-  const brokers = [`127.0.0.1:${port}`]
-  try {
-    await waitForMetadata(brokers, options.startTimeoutMs ?? 60_000, () => exited)
-  } catch (error) {
-    await stop()
-    const tail = output().join('\n')
-    throw new Error(`${error instanceof Error ? error.message : String(error)}${tail ? `\n${tail}` : ''}`)
+      watchdog.unref()
+    },
   }
-  return { brokers, source: 'local', kafkaVersion, readyMs: Date.now() - started, stop }
 }
 
 const serverProperties = (dir: string, port: number, controllerPort: number, partitions: number): string =>
@@ -165,17 +242,22 @@ const serverProperties = (dir: string, port: number, controllerPort: number, par
     '',
   ].join('\n')
 
-// The watchdog formats the storage, runs the JVM, and ends it (and removes the data folder) when told to, when
-// the JVM dies, or when the owning Node process is gone — whichever comes first.
+// The watchdog formats the storage (on first start), runs the JVM, and ends it when told to, when the JVM dies,
+// or when the owning Node process is gone — whichever comes first. TERM (and the owner's death) kills the JVM
+// and removes the data folder; USR1 asks Kafka for a clean shutdown and keeps the folder for a restart.
 const WATCHDOG = `
 set -uf
 IFS='
 '
-"$JAVA_BIN" $JAVA_ARGS kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$PROPERTIES" >/dev/null || exit 70
+if [ "$FORMAT" = 1 ]; then
+  "$JAVA_BIN" $JAVA_ARGS kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$PROPERTIES" >/dev/null || exit 70
+fi
 "$JAVA_BIN" $JAVA_ARGS kafka.Kafka "$PROPERTIES" &
 jvm=$!
 finish() { kill -KILL "$jvm" 2>/dev/null; wait "$jvm" 2>/dev/null; rm -rf "$DATA_DIR"; exit 0; }
+halt() { kill -TERM "$jvm" 2>/dev/null; wait "$jvm" 2>/dev/null; exit 0; }
 trap finish TERM INT HUP
+trap halt USR1
 while kill -0 "$OWNER_PID" 2>/dev/null && kill -0 "$jvm" 2>/dev/null; do
   sleep 1 &
   wait $!
