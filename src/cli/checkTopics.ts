@@ -1,5 +1,6 @@
-import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from 'kafkajs'
-import type { PipelineConfig } from '../codecs/pipelineConfig.js'
+import { Kafka, type KafkaConfig, logLevel } from 'kafkajs'
+import type { PipelineConfig } from '../config/pipelineConfig.js'
+import { kafkaConfigOf } from '../streams/attendancePipeline.js'
 
 /** How `run --create-topics` creates the topics that are missing (development only). */
 export interface TopicsToCreate {
@@ -49,12 +50,10 @@ export const checkTopics = async (
 }
 
 const adminConfig = (kafka: PipelineConfig['kafka']): KafkaConfig => ({
+  ...kafkaConfigOf({ kafka }),
   clientId: `${kafka.clientId}-topic-check`,
-  brokers: [...kafka.brokers],
   // Failures come back as the rejection, which the caller logs once; kafkajs's retry chatter is noise here.
   logLevel: logLevel.NOTHING,
-  ...(kafka.ssl === undefined ? {} : { ssl: kafka.ssl as KafkaConfig['ssl'] }),
-  ...(kafka.sasl === undefined ? {} : { sasl: kafka.sasl as SASLOptions }),
 })
 
 /** The one error line for missing topics, naming each. */

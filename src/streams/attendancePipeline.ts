@@ -226,7 +226,7 @@ const kafkaLogCreator =
   }
 
 /** The kafkajs client settings of a pipeline config (SASL/TLS passed through). */
-export const kafkaConfigOf = (config: PipelineConfig): KafkaConfig => ({
+export const kafkaConfigOf = (config: Pick<PipelineConfig, 'kafka'>): KafkaConfig => ({
   clientId: config.kafka.clientId,
   brokers: [...config.kafka.brokers],
   logLevel: logLevel.WARN,
