@@ -16,6 +16,8 @@ export interface OpsServerOptions {
   readonly host?: string
   readonly registry: Registry
   readonly ready: () => boolean
+  /** Why the member is not ready, for the /readyz body (e.g. an account's HubSpot outage). */
+  readonly notReadyBecause?: () => string | undefined
   readonly healthy: () => boolean
 }
 
@@ -64,6 +66,14 @@ const listen = (server: Server, port: number, host: string) =>
     })
   })
 
+const reason = (check: (() => string | undefined) | undefined): string | undefined => {
+  try {
+    return check?.()
+  } catch {
+    return undefined
+  }
+}
+
 /** A probe that throws counts as "no": a broken check must not report a healthy member. */
 const probe = (check: () => boolean): boolean => {
   try {
@@ -86,7 +96,14 @@ const handle = async (options: OpsServerOptions, request: IncomingMessage, respo
     return reply(response, request, 200, options.registry.contentType, body)
   }
   const ok = probe(path === '/healthz' ? options.healthy : options.ready)
-  return reply(response, request, ok ? 200 : 503, TEXT, ok ? 'ok\n' : 'unavailable\n')
+  const why = ok || path !== '/readyz' ? undefined : reason(options.notReadyBecause)
+  return reply(
+    response,
+    request,
+    ok ? 200 : 503,
+    TEXT,
+    ok ? 'ok\n' : `unavailable${why === undefined ? '' : `: ${why}`}\n`,
+  )
 }
 
 const reply = (

@@ -74,6 +74,7 @@ export const runMember = async (options: RunMemberOptions): Promise<number> => {
             host: config.metrics.host,
             registry,
             ready: () => pipeline?.ready() ?? false,
+            notReadyBecause: () => pipeline?.notReadyBecause(),
             healthy: () => !failed,
           })
   } catch (error) {

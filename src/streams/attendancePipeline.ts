@@ -57,8 +57,10 @@ export interface AttendancePipeline {
   readonly events: Observable<PipelineEvent>
   /** Counters now (records in, outcomes, batches, in flight, lag) and the sink's metrics. */
   metrics(): PipelineMetrics
-  /** True once the member joined the group and owns its assignment. */
+  /** True once the member joined the group, while it runs and every HubSpot account answers. */
   ready(): boolean
+  /** Why `ready()` is false (not joined yet, stopping, an account's HubSpot outage), or undefined when ready. */
+  notReadyBecause(): string | undefined
 }
 
 /**
@@ -197,7 +199,17 @@ export function attendancePipeline(
 
   const snapshotCounters = (): PipelineCounters => ({ ...member.metrics(), ...flowCounters })
   if (options.registry !== undefined) {
-    registerPipelineMetrics(options.registry, snapshotCounters, sink.metrics)
+    registerPipelineMetrics(options.registry, snapshotCounters, sink.metrics, () => sink.health())
+  }
+
+  // An account whose outage gate is open holds its records: the member still runs, but is not doing its job.
+  const notReadyBecause = (): string | undefined => {
+    if (!member.ready()) return 'the member has not joined the consumer group, or is stopping'
+    const down = sink.health().filter((gate) => gate.state === 'down')
+    if (down.length === 0) return undefined
+    return down
+      .map((gate) => `HubSpot account "${gate.account}" is down (${gate.cause ?? 'unknown cause'})`)
+      .join('; ')
   }
 
   return {
@@ -208,7 +220,8 @@ export function attendancePipeline(
     done,
     events: member.events,
     metrics: () => ({ ...snapshotCounters(), sink: sink.metrics.snapshot() }),
-    ready: member.ready,
+    ready: () => notReadyBecause() === undefined,
+    notReadyBecause,
   }
 }
 

@@ -1,5 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client'
 import { type MemberCounters, newMemberCounters } from '../member/memberEvents.js'
+import type { GateHealth } from '../sinks/outageGate.js'
 import type { SinkMetrics } from '../sinks/sinkMetrics.js'
 
 /**
@@ -25,6 +26,7 @@ export const registerPipelineMetrics = (
   registry: Registry,
   counters: () => PipelineCounters,
   sink: SinkMetrics,
+  gates: () => readonly GateHealth[] = () => [],
 ): void => {
   const registers = [registry]
   const gauge = (name: string, help: string, read: (c: PipelineCounters) => number) =>
@@ -165,5 +167,15 @@ export const registerPipelineMetrics = (
   })
   perAccount('attendance_hubspot_budget_capacity', "This member's share of the 10 s allowance", [], (set) => {
     for (const [account, a] of accounts()) set({ account }, a.budget.capacity)
+  })
+  new Gauge<string>({
+    name: 'attendance_hubspot_outage',
+    help: "1 while an account's outage gate is open (HubSpot failing as a whole: batches held, probes sent)",
+    labelNames: ['account'],
+    registers,
+    collect() {
+      this.reset()
+      for (const gate of gates()) this.set({ account: gate.account }, gate.state === 'down' ? 1 : 0)
+    },
   })
 }
