@@ -11,7 +11,7 @@ export interface ParticipationState {
 
 /**
  * What HubSpot must hold after a run, rebuilt from the result records: records of one contact merged into one
- * batch are sent with their earliest interactionDateTime (records.md §2), and HubSpot keeps the newest per
+ * batch are sent with their latest interactionDateTime (records.md §2, revised 2026-12-02), and HubSpot keeps the newest per
  * (event, contact) (contract §6). Duplicates from replays are real sends too, so all entries count.
  */
 export const impliedParticipations = (audit: OutcomeAudit): Map<string, ParticipationState> => {
@@ -22,7 +22,7 @@ export const impliedParticipations = (audit: OutcomeAudit): Map<string, Particip
     const contact = contactIdentity(r.contact)
     const key = `${r.batch.id}|${'eventId' in r ? r.eventId : r.eventObjectId}|${contact}`
     const previous = sent.get(key)
-    if (previous === undefined || r.interactionDateTime < previous.interactionDateTime) {
+    if (previous === undefined || r.interactionDateTime > previous.interactionDateTime) {
       sent.set(key, { state: r.subscriberState, interactionDateTime: r.interactionDateTime })
     }
   }
@@ -58,7 +58,7 @@ export const simulatorParticipations = (
  * After a crash, HubSpot may also have received sends whose outcome records were never written (the member
  * died between the two), so its state cannot be rebuilt exactly. What must still hold: every (event, contact)
  * of a valid input is there, each holds the state and time of one of its own valid inputs (a merged send
- * carries the earliest of its records), and none is older than what the written results imply.
+ * carries the latest of its records), and none is older than what the written results imply.
  */
 export const participationProblems = (
   actual: ReadonlyMap<string, ParticipationState>,

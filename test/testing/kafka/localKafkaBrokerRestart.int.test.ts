@@ -36,7 +36,11 @@ describe('the embedded broker restarted', () => {
       try {
         return await request()
       } catch (error) {
-        const loading = error instanceof Error && /coordinator is loading/i.test(error.message)
+        const loading =
+          error instanceof Error &&
+          /coordinator is loading|not the leader|leadership election|coordinator is not available/i.test(
+            error.message,
+          )
         if (!loading || attempt >= 100) throw error
         await new Promise((resolve) => setTimeout(resolve, 200))
       }
@@ -76,7 +80,7 @@ describe('the embedded broker restarted', () => {
     const after = client().admin()
     await after.connect()
     try {
-      const ends = await after.fetchTopicOffsets(topic)
+      const ends = await whileCoordinatorLoads(() => after.fetchTopicOffsets(topic))
       expect(ends.reduce((n, p) => n + Number(p.high), 0)).toBe(100)
       const [committed] = await whileCoordinatorLoads(() => after.fetchOffsets({ groupId, topics: [topic] }))
       const byPartition = Object.fromEntries(
