@@ -21,9 +21,36 @@ import {
  */
 const OUTAGE_MS = process.env.CHAOS === 'full' ? 60_000 : 12_000
 
-const outages: [string, FaultPlan][] = [
-  ['every request answered 503', { errorRate: 1, errorStatuses: [503] }],
-  ['every connection reset', { resetRate: 1 }],
+/** How an outage begins and ends, given the running simulator; `end` returns the simulator that is up after. */
+interface Outage {
+  begin(sim: HubSpotSimulator): Promise<void>
+  end(sim: HubSpotSimulator): Promise<HubSpotSimulator>
+}
+const injected = (faults: FaultPlan): Outage => ({
+  begin: async (sim) => sim.setFaults(faults),
+  end: async (sim) => {
+    sim.setFaults(HEALTHY)
+    return sim
+  },
+})
+// Nothing listens at HubSpot's address for a while (connection refused), then a simulator is back on the same port.
+const refused: Outage = {
+  begin: (sim) => sim.stop(),
+  end: (sim) =>
+    startHubSpotSimulator({
+      port: Number(new URL(sim.url).port),
+      tokens: [sim.token],
+      events: 'auto',
+      contacts: 'auto',
+      faults: HEALTHY,
+    }),
+}
+const HEALTHY: FaultPlan = { latency: { fixedMs: 20 } }
+
+const outages: [string, Outage][] = [
+  ['every request answered 503', injected({ errorRate: 1, errorStatuses: [503] })],
+  ['every connection reset', injected({ resetRate: 1 })],
+  ['connection refused', refused],
 ]
 
 describe('a HubSpot outage in the middle of a stream', () => {
@@ -39,7 +66,7 @@ describe('a HubSpot outage in the middle of a stream', () => {
 
   it.each(outages)(
     `is ridden out (${OUTAGE_MS / 1000} s, %s): no error records, /readyz flips and back`,
-    async (_name, faults) => {
+    async (_name, outage) => {
       const records = [...generateAttendance(3_000, { seed: 14, badShare: 0 })]
       const topics = await createPipelineTopics(6)
       await produceRecords(topics.input, records)
@@ -56,7 +83,7 @@ describe('a HubSpot outage in the middle of a stream', () => {
       pipeline = running
       await waitUntil('some records are recorded', () => running.metrics().results >= 200, 60_000)
 
-      sim.setFaults(faults)
+      await outage.begin(sim)
       await waitUntil('the member reports the outage', () => !running.ready(), 60_000)
       expect(running.notReadyBecause()).toMatch(/^HubSpot account "default" is down \(/)
       const duringOutage = running.metrics().results
@@ -65,7 +92,7 @@ describe('a HubSpot outage in the middle of a stream', () => {
       expect(running.metrics().errors).toBe(0)
       expect(running.metrics().results).toBe(duringOutage)
 
-      sim.setFaults({ latency: { fixedMs: 20 } })
+      sim = await outage.end(sim)
       await waitUntil('the member is ready again', () => running.ready(), 120_000)
       const audit = await auditUntilComplete(topics, 180_000)
       expect(audit.missing).toEqual([])

@@ -88,6 +88,8 @@ export type PartialFailureMode = 'per-input' | 'whole-request'
 
 /** Settings of {@link startHubSpotSimulator}; docs/hubspot.md describes the simulator in full. */
 export interface HubSpotSimulatorOptions {
+  /** Port on 127.0.0.1; default 0, any free port (a fixed one lets a test stop the simulator and start it again at the same URL). */
+  readonly port?: number
   /** Accepted bearer tokens. Default `['test-token']` with the write scope. */
   readonly tokens?: readonly (string | SimulatorTokenSpec)[]
   /** Known events, or `'auto'` to create any event on first use. Default none. */
@@ -677,7 +679,7 @@ export async function startHubSpotSimulator(
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
       server.off('error', reject)
       resolve()
     })
