@@ -1,3 +1,4 @@
+import { type ByTopicPartition, setPartitionValue } from './byTopicPartition.js'
 import { decodeCompletionMarks, encodeCompletionMarks } from './completionMarks.js'
 import type { Lease } from './sourceRecord.js'
 
@@ -99,9 +100,9 @@ const indexOf = (queue: readonly bigint[], from: number, offset: bigint): number
 
 /** Which offsets are safe to commit, per partition: see the module comment above and docs/architecture.md. */
 export class OffsetLedger {
-  readonly #partitions = new Map<string, Map<number, PartitionState>>()
+  readonly #partitions: ByTopicPartition<PartitionState> = new Map()
   /** Offsets a previous holder's completion marks say are done, per partition not yet admitted from. */
-  readonly #doneElsewhere = new Map<string, Map<number, Set<bigint>>>()
+  readonly #doneElsewhere: ByTopicPartition<Set<bigint>> = new Map()
   #inFlight = 0
 
   /** Admitted-but-unfinished records over all partitions: what backpressure compares to its high-water mark. */
@@ -130,12 +131,7 @@ export class OffsetLedger {
         offered: 0,
         committedCompletions: 0,
       }
-      let byPartition = this.#partitions.get(topic)
-      if (byPartition === undefined) {
-        byPartition = new Map()
-        this.#partitions.set(topic, byPartition)
-      }
-      byPartition.set(partition, state)
+      setPartitionValue(this.#partitions, topic, partition, state)
     } else if (value <= state.last) {
       return undefined
     }
@@ -156,12 +152,7 @@ export class OffsetLedger {
       this.#doneElsewhere.get(topic)?.delete(partition)
       return
     }
-    let byPartition = this.#doneElsewhere.get(topic)
-    if (byPartition === undefined) {
-      byPartition = new Map()
-      this.#doneElsewhere.set(topic, byPartition)
-    }
-    byPartition.set(partition, done)
+    setPartitionValue(this.#doneElsewhere, topic, partition, done)
   }
 
   /**

@@ -7,6 +7,7 @@ import {
   type Subscription,
 } from 'rxjs'
 import { AttendanceStreamError } from '../errors.js'
+import { type ByTopicPartition, setPartitionValue } from './byTopicPartition.js'
 import type { KafkaPort } from './kafkaPort.js'
 import { type MemberCounters, type MemberEvent, newMemberCounters } from './memberEvents.js'
 import { OffsetLedger, type TopicPartition } from './offsetLedger.js'
@@ -114,7 +115,7 @@ export function runMember(options: MemberOptions): Member {
   const events = new Subject<MemberEvent>()
   const counters = newMemberCounters()
   const ledger = new OffsetLedger()
-  const highWatermarks = new Map<string, Map<number, bigint>>()
+  const highWatermarks: ByTopicPartition<bigint> = new Map()
   const records = new Subject<SourceRecord>()
 
   let maxInFlight = checkLimit(limits.maxInFlightRecords)
@@ -208,7 +209,8 @@ export function runMember(options: MemberOptions): Member {
     highWatermark?: string,
   ): number => {
     if (state !== 'running' || loadingMarks.has(`${partition}:${topic}`)) return 0
-    if (highWatermark !== undefined) setHighWatermark(topic, partition, BigInt(highWatermark))
+    if (highWatermark !== undefined)
+      setPartitionValue(highWatermarks, topic, partition, BigInt(highWatermark))
     const now = scheduler.now()
     let taken = 0
     for (const record of fetched) {
@@ -465,15 +467,6 @@ export function runMember(options: MemberOptions): Member {
       await done.catch(() => undefined)
     })()
     return stopping
-  }
-
-  const setHighWatermark = (topic: string, partition: number, hw: bigint): void => {
-    let byPartition = highWatermarks.get(topic)
-    if (byPartition === undefined) {
-      byPartition = new Map()
-      highWatermarks.set(topic, byPartition)
-    }
-    byPartition.set(partition, hw)
   }
 
   const metrics = (): MemberCounters => {
