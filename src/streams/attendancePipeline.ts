@@ -1,6 +1,6 @@
 import { Kafka, type KafkaConfig, type logCreator, logLevel, type SASLOptions } from 'kafkajs'
 import type { Registry } from 'prom-client'
-import type { Observable } from 'rxjs'
+import { interval, type Observable } from 'rxjs'
 import type { PipelineConfig } from '../config/pipelineConfig.js'
 import { AttendanceStreamError } from '../errors.js'
 import { kafkaJsPort } from '../member/kafkaJsPort.js'
@@ -13,6 +13,7 @@ import { nextMidnightIn } from '../sinks/rollingWindowBudget.js'
 import { routeByAccount } from '../sinks/routeByAccount.js'
 import { SinkMetrics, type SinkMetricsSnapshot } from '../sinks/sinkMetrics.js'
 import { type AttendanceFlowSteps, attendanceFlow } from './attendanceFlow.js'
+import { fetchAheadLimit } from './fetchAhead.js'
 import { type PipelineCounters, registerPipelineMetrics } from './pipelineMetrics.js'
 
 /**
@@ -136,7 +137,7 @@ export function attendancePipeline(
     sinkMetrics,
   )
 
-  const flowCounters = { batches: 0, inputsInBatches: 0 }
+  const flowCounters = { batches: 0, inputsInBatches: 0, recordsInBatches: 0 }
   const flow = attendanceFlow({
     decode: {
       maxValueBytes: config.limits.maxValueBytes,
@@ -154,6 +155,7 @@ export function attendancePipeline(
     onBatch: (batch) => {
       flowCounters.batches++
       flowCounters.inputsInBatches += batch.inputs.length
+      flowCounters.recordsInBatches += batch.records.length
     },
   })
 
@@ -180,10 +182,32 @@ export function attendancePipeline(
   })
   // The account's budget is shared by the group: each member takes the share of the partitions it owns.
   member.events.subscribe((event) => {
-    if (event.type === 'assigned') sink.setShare(event.share)
+    if (event.type === 'assigned') {
+      sink.setShare(event.share)
+      followSink()
+    }
   })
 
+  // Fetch-ahead follows the sink: hold what the next two windows of requests can carry, not the whole
+  // `maxInFlightRecords` (at 4 requests/s, 10,000 records would wait 25 s here, to be redone after a crash).
+  // Accounts not heard from yet keep the configured bound: their allowance is unknown until they answer.
+  const followSink = (): void => {
+    const perWindow = sink.requestsPerWindow()
+    if (perWindow.size < Object.keys(config.hubspot.accounts).length) return
+    const { batches, recordsInBatches, inputsInBatches } = flowCounters
+    const mergedRecordsPerInput = inputsInBatches === 0 ? 1 : Math.max(1, recordsInBatches / inputsInBatches)
+    member.setMaxInFlightRecords(
+      fetchAheadLimit({
+        requestsPerWindow: [...perWindow.values()].reduce((sum, n) => sum + n, 0),
+        recordsPerRequest: config.batching.maxBatchSize * (batches === 0 ? 1 : mergedRecordsPerInput),
+        ceiling: config.limits.maxInFlightRecords,
+      }),
+    )
+  }
+  const following = interval(1_000).subscribe(followSink)
+
   const closeSink = async (): Promise<void> => {
+    following.unsubscribe()
     await sink.close()
     await Promise.allSettled(
       Object.entries(clients)

@@ -419,7 +419,8 @@ describe('createHubSpotSink', () => {
     await settle(Promise.all(sends))
     expect(fake.calls.map((c) => c.at - 1_000_000)).toEqual([0, 10_000, 20_000])
     expect(sink.metrics.snapshot().accounts.default?.budget).toMatchObject({
-      capacity: 90,
+      // No requestsPer10s given: HubSpot's max 100 less 5 % headroom.
+      capacity: 95,
       inFlight: 0,
       maxInFlight: 1,
     })
