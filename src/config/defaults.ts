@@ -14,8 +14,10 @@ export const CONFIG_DEFAULTS = {
       // v1–v3 become unsupported in September 2027; HubSpot asks new integrations to target 2026-09.
       apiVersion: '2026-09',
       mode: 'create',
-      // 90% of the smallest tier (100 per 10 s), shared by every process using the token.
+      // Until HubSpot's headers tell the account's real allowance: 90% of the smallest tier (100 per 10 s),
+      // shared by every process using the token. Then X-HubSpot-RateLimit-Max less the headroom.
       requestsPer10s: 90,
+      rateLimitHeadroom: 0.05,
       maxInFlightRequests: 4,
     },
     timeouts: { connectMs: 10_000, headersMs: 30_000, bodyMs: 30_000 },

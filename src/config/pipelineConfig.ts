@@ -9,6 +9,7 @@ import {
   BATCHING_RULES,
   BearerToken,
   closed,
+  HeadroomFraction,
   HostPort,
   HubSpotBaseUrl,
   Instant,
@@ -97,6 +98,7 @@ const AccountFields = closed(
     apiVersion: oneOf(HUBSPOT_API_VERSIONS),
     mode: oneOf(HUBSPOT_WRITE_MODES),
     requestsPer10s: PositiveInt,
+    rateLimitHeadroom: HeadroomFraction,
     dailyLimit: PositiveInt,
     maxInFlightRequests: PositiveInt,
     timeZone: TimeZone,
@@ -204,7 +206,12 @@ const resolveAccount = (name: string, account: HubSpotAccountInput) => {
     baseUrl: account.baseUrl ?? d.baseUrl,
     apiVersion: account.apiVersion ?? d.apiVersion,
     mode: account.mode ?? d.mode,
-    requestsPer10s: account.requestsPer10s ?? d.requestsPer10s,
+    /**
+     * Set: the account's allowance per 10 s and a ceiling. Absent: start at `CONFIG_DEFAULTS`' 90 and follow
+     * HubSpot's `X-HubSpot-RateLimit-Max` less `rateLimitHeadroom` from the first response on.
+     */
+    requestsPer10s: account.requestsPer10s as number | undefined,
+    rateLimitHeadroom: account.rateLimitHeadroom ?? d.rateLimitHeadroom,
     /** Absent: no daily cap is enforced locally (HubSpot's own 429 DAILY still is). */
     dailyLimit: account.dailyLimit as number | undefined,
     maxInFlightRequests: account.maxInFlightRequests ?? d.maxInFlightRequests,

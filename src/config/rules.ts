@@ -33,6 +33,12 @@ export const NonNegativeInt = refinement(
   (u): u is number => typeof u === 'number' && Number.isSafeInteger(u) && u >= 0,
 )
 
+/** A fraction of HubSpot's allowance to leave unused: 0 to 0.5. */
+export const HeadroomFraction = refinement(
+  'a number from 0 to 0.5',
+  (u): u is number => typeof u === 'number' && u >= 0 && u <= 0.5,
+)
+
 export const Port = refinement(
   'a port number from 0 to 65535',
   (u): u is number => typeof u === 'number' && Number.isInteger(u) && u >= 0 && u <= 65535,

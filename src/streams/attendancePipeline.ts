@@ -119,7 +119,8 @@ export function attendancePipeline(
         name,
         createHubSpotSink({
           client: { [name]: clients[name] as HubSpotClient },
-          requestsPer10s: account.requestsPer10s,
+          ...(account.requestsPer10s === undefined ? {} : { requestsPer10s: account.requestsPer10s }),
+          rateLimitHeadroom: account.rateLimitHeadroom,
           ...(account.dailyLimit === undefined ? {} : { dailyLimit: account.dailyLimit }),
           ...(account.timeZone === undefined ? {} : { dailyResetAt: nextMidnightIn(account.timeZone) }),
           maxInFlightRequests: account.maxInFlightRequests,

@@ -121,10 +121,12 @@ describe('resolvePipelineConfig', () => {
       apiVersion: '2026-03',
       mode: 'upsert',
       requestsPer10s: 180,
+      rateLimitHeadroom: 0.05,
       dailyLimit: 500_000,
       maxInFlightRequests: 8,
     })
-    expect(resolved.hubspot.accounts['us']?.requestsPer10s).toBe(90)
+    // Not set: the sink starts at 90 and follows HubSpot's headers.
+    expect(resolved.hubspot.accounts['us']?.requestsPer10s).toBeUndefined()
     expect(resolved.hubspot.timeouts).toEqual({ connectMs: 1000, headersMs: 30_000, bodyMs: 30_000 })
     expect(resolved.batching.maxBatchSize).toBe(50)
     expect(resolved.batching.maxWaitMs).toBe(1000)
