@@ -41,7 +41,10 @@ export interface AccountTopics {
   readonly groupId: string
 }
 
-export const createAccountTopics = async (inputTopics: number, partitions: number): Promise<AccountTopics> => {
+export const createAccountTopics = async (
+  inputTopics: number,
+  partitions: number,
+): Promise<AccountTopics> => {
   const topics = {
     inputs: Array.from({ length: inputTopics }, () => uniqueName('scans')),
     results: uniqueName('results'),

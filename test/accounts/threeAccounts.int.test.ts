@@ -135,7 +135,10 @@ describe('three HubSpot accounts with different limits in one pipeline', () => {
     const byAccount = requestsByAccount(log)
     expect([...byAccount.keys()].sort()).toEqual(['a', 'b', 'c'])
     const requestMetrics = metricByAccount(metricsText, 'attendance_hubspot_requests')
-    for (const [name, account] of Object.entries(ACCOUNTS) as [AccountName, (typeof ACCOUNTS)[AccountName]][]) {
+    for (const [name, account] of Object.entries(ACCOUNTS) as [
+      AccountName,
+      (typeof ACCOUNTS)[AccountName],
+    ][]) {
       const seen = byAccount.get(name)
       if (seen === undefined) throw new Error(`no requests for account ${name}`)
       console.log(
