@@ -1,6 +1,5 @@
 import { isLeft } from 'fp-ts/lib/Either.js'
 import { type PipelineConfig, resolvePipelineConfig } from '../../src/config/pipelineConfig.js'
-import { auditOutcomes, type OutcomeAudit } from '../../src/testing/outcomeAudit.js'
 import { type SimulatorRequestEntry, windowCounts } from '../../src/testing/simulator/index.js'
 import { createTopic, testBrokers, testKafka, uniqueName } from '../support/kafka.js'
 
@@ -136,27 +135,6 @@ export const produceSteadily = (
     },
     produced: () => count,
   }
-}
-
-/** Reads the outcome topics of every input topic until each input has an outcome, or `timeoutMs` passed. */
-export const auditAccountsUntilComplete = async (
-  topics: AccountTopics,
-  timeoutMs = 120_000,
-): Promise<OutcomeAudit> => {
-  const audit = () =>
-    auditOutcomes({
-      brokers: testBrokers(),
-      inputTopics: topics.inputs,
-      resultsTopic: topics.results,
-      errorsTopic: topics.errors,
-    })
-  const deadline = Date.now() + timeoutMs
-  let last = await audit()
-  while (last.missing.length > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 1_000))
-    last = await audit()
-  }
-  return last
 }
 
 /** Per pipeline account (from each request's event id): its requests, the tokens they carried, its busiest window. */

@@ -5,11 +5,10 @@ import {
   type SimulatorRequestEntry,
   startHubSpotSimulator,
 } from '../../src/testing/simulator/index.js'
-import { waitUntil } from '../support/pipelineHarness.js'
+import { auditTopicsUntilComplete, waitUntil } from '../support/pipelineHarness.js'
 import {
   accountEvent,
   accountsPipelineConfig,
-  auditAccountsUntilComplete,
   createAccountTopics,
   produceSteadily,
 } from './accountTraffic.js'
@@ -105,7 +104,7 @@ describe('OAuth access tokens expiring every 5 s during a pipeline run', () => {
     await pipeline.stop()
     await pipeline.done
 
-    const audit = await auditAccountsUntilComplete(topics)
+    const audit = await auditTopicsUntilComplete(topics)
     expect(audit.missing).toEqual([])
     expect([...audit.duplicated]).toEqual([])
     expect(audit.errors).toBe(0)

@@ -4,13 +4,12 @@ import { AttendanceStreamError } from '../../src/errors.js'
 import { type AttendancePipeline, attendancePipeline } from '../../src/streams/attendancePipeline.js'
 import type { OutcomeEntry } from '../../src/testing/outcomeAudit.js'
 import { type HubSpotSimulator, startHubSpotSimulator } from '../../src/testing/simulator/index.js'
-import { waitUntil } from '../support/pipelineHarness.js'
+import { auditTopicsUntilComplete, waitUntil } from '../support/pipelineHarness.js'
 import {
   type AccountTopics,
   accountEvent,
   accountOfEvent,
   accountsPipelineConfig,
-  auditAccountsUntilComplete,
   createAccountTopics,
   produceSteadily,
 } from './accountTraffic.js'
@@ -94,7 +93,7 @@ describe("one account's token revoked mid-run", () => {
     await pipeline.stop()
     await pipeline.done
 
-    const audit = await auditAccountsUntilComplete(topics)
+    const audit = await auditTopicsUntilComplete(topics)
     expect(audit.missing).toEqual([])
     expect([...audit.duplicated]).toEqual([])
     const errors = audit.entries.filter((e) => e.kind === 'error')
@@ -145,7 +144,7 @@ describe("one account's token revoked mid-run", () => {
     expect((stopped as Error).message).toContain(`"${REVOKED}"`)
     expect(`${(stopped as Error).message}\n${(stopped as Error).stack}`).not.toContain(TOKENS[REVOKED])
 
-    const before = await auditAccountsUntilComplete(topics, 0)
+    const before = await auditTopicsUntilComplete(topics, 0)
     // Nothing was dead-lettered: the revoked account's records wait, uncommitted, for the fix.
     expect(before.entries.filter((e) => e.kind === 'error')).toEqual([])
     expect(before.missing.length).toBeGreaterThan(0)
@@ -153,7 +152,7 @@ describe("one account's token revoked mid-run", () => {
     // The token is fixed (HubSpot knows it again); a new member replays what was not committed.
     sim.addToken(TOKENS[REVOKED])
     pipeline = attendancePipeline(config)
-    const after = await auditAccountsUntilComplete(topics)
+    const after = await auditTopicsUntilComplete(topics)
     console.log(
       `revoked ${REVOKED} (stop): ${total} records, ${before.missing.length} without an outcome when the member ` +
         `stopped, ${after.missing.length} after a restart with the token fixed (${after.duplicated.size} written twice)`,

@@ -19,11 +19,10 @@ import {
 } from '../../src/streams/attendancePipeline.js'
 import { type HubSpotSimulator, startHubSpotSimulator } from '../../src/testing/simulator/index.js'
 import { testBrokers, testKafka } from '../support/kafka.js'
-import { waitUntil } from '../support/pipelineHarness.js'
+import { auditTopicsUntilComplete, waitUntil } from '../support/pipelineHarness.js'
 import {
   type AccountTopics,
   accountEvent,
-  auditAccountsUntilComplete,
   createAccountTopics,
   produceScans,
   type ScanSpec,
@@ -226,7 +225,7 @@ describe('secrets in logs, records, metrics, inspection and errors', () => {
     found.set('JSON.stringify(pipeline)', JSON.stringify(pipeline))
     await pipeline.stop()
     await pipeline.done
-    const audit = await auditAccountsUntilComplete(topics)
+    const audit = await auditTopicsUntilComplete(topics)
     expect(audit.missing).toEqual([])
     // The revoked account's later records were dead-lettered, the bad inputs rejected at decode.
     const errorCodes = new Set(audit.entries.filter((e) => e.kind === 'error').map((e) => e.record['code']))

@@ -2,11 +2,10 @@ import { Registry } from 'prom-client'
 import { afterEach, describe, expect, it } from 'vitest'
 import { type AttendancePipeline, attendancePipeline } from '../../src/streams/attendancePipeline.js'
 import { type HubSpotSimulator, startHubSpotSimulator } from '../../src/testing/simulator/index.js'
-import { waitUntil } from '../support/pipelineHarness.js'
+import { auditTopicsUntilComplete, waitUntil } from '../support/pipelineHarness.js'
 import {
   accountEvent,
   accountsPipelineConfig,
-  auditAccountsUntilComplete,
   createAccountTopics,
   max,
   metricByAccount,
@@ -121,7 +120,7 @@ describe('three HubSpot accounts with different limits in one pipeline', () => {
     await pipeline.stop()
     await pipeline.done
 
-    const audit = await auditAccountsUntilComplete(topics)
+    const audit = await auditTopicsUntilComplete(topics)
     expect(audit.missing).toEqual([])
     expect([...audit.duplicated]).toEqual([])
     expect(audit.results).toBe(n)
