@@ -62,6 +62,11 @@ export interface AttendancePipeline {
   ready(): boolean
   /** Why `ready()` is false (not joined yet, stopping, an account's HubSpot outage), or undefined when ready. */
   notReadyBecause(): string | undefined
+  /**
+   * What `JSON.stringify(pipeline)` gives: readiness and counters. Without it the hot `events` (a Subject with
+   * its subscribers) would make `JSON.stringify` throw on a circular structure when a handle is logged.
+   */
+  toJSON(): { readonly ready: boolean; readonly notReadyBecause?: string; readonly metrics: PipelineMetrics }
 }
 
 /**
@@ -237,6 +242,7 @@ export function attendancePipeline(
       .join('; ')
   }
 
+  const metrics = (): PipelineMetrics => ({ ...snapshotCounters(), sink: sink.metrics.snapshot() })
   return {
     stop: async (stopOptions) => {
       await member.stop(stopOptions)
@@ -244,9 +250,17 @@ export function attendancePipeline(
     },
     done,
     events: member.events,
-    metrics: () => ({ ...snapshotCounters(), sink: sink.metrics.snapshot() }),
+    metrics,
     ready: () => notReadyBecause() === undefined,
     notReadyBecause,
+    toJSON: () => {
+      const why = notReadyBecause()
+      return {
+        ready: why === undefined,
+        ...(why === undefined ? {} : { notReadyBecause: why }),
+        metrics: metrics(),
+      }
+    },
   }
 }
 
