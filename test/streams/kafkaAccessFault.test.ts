@@ -8,8 +8,12 @@ import { describe, expect, it } from 'vitest'
 import { AttendanceStreamError } from '../../src/errors.js'
 import { kafkaAccessFault } from '../../src/streams/kafkaAccessFault.js'
 
+// kafkajs's type declarations leave out the constructor arguments its JavaScript takes (message; options).
+const SaslAuthenticationError = KafkaJSSASLAuthenticationError as unknown as new (message: string) => Error
+const NonRetriableError = KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error
+
 // The errors as kafkajs 2.2.4 raises them (seen against the embedded SASL_SSL broker) and as the member wraps them.
-const refusedLogin = new KafkaJSSASLAuthenticationError(
+const refusedLogin = new SaslAuthenticationError(
   'SASL SCRAM SHA512 authentication failed: Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512',
 )
 const connectionError = (code: string, message: string) =>
@@ -25,7 +29,7 @@ const memberStartFailed = (error: Error) =>
 describe('kafkaAccessFault', () => {
   it('a refused SASL login, however deeply wrapped, is KAFKA_AUTHENTICATION_FAILED naming kafka.sasl', () => {
     const fault = kafkaAccessFault(
-      memberStartFailed(new KafkaJSNonRetriableError(refusedLogin, { cause: refusedLogin })),
+      memberStartFailed(new NonRetriableError(refusedLogin, { cause: refusedLogin })),
     )
     expect(fault?.code).toBe('KAFKA_AUTHENTICATION_FAILED')
     expect(fault?.retryable).toBe(false)
