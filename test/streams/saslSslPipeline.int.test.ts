@@ -96,7 +96,8 @@ describe('the pipeline through a SASL_SSL listener (embedded broker, SCRAM-SHA-5
     } finally {
       await admin.disconnect()
     }
-    const producer = kafka.producer()
+    // Idempotent: a send kafkajs retries (a leader not known yet) must not write some inputs twice.
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
     await producer.connect()
     try {
       await producer.send({

@@ -112,7 +112,12 @@ const startOnce = async (
   const dir = mkdtempSync(join(tmpdir(), 'attendance-stream-kafka-'))
   const [port, controllerPort] = [await freeLoopbackPort(), await freeLoopbackPort()]
   const secured =
-    options.saslSsl === undefined ? undefined : await securedListener(dir, java, options.saslSsl)
+    options.saslSsl === undefined
+      ? undefined
+      : await securedListener(dir, java, options.saslSsl).catch((error: unknown) => {
+          rmSync(dir, { recursive: true, force: true })
+          throw error
+        })
   const propertiesFile = join(dir, 'server.properties')
   writeFileSync(
     propertiesFile,
