@@ -121,10 +121,35 @@ export const BearerToken = new t.Type<Secret, Secret, unknown>(
 export const isPlainObject = (u: unknown): u is Record<string, unknown> =>
   typeof u === 'object' && u !== null && !Array.isArray(u)
 
-/** TLS options are passed to kafkajs untouched (`tls.connect` options): only their shape is checked here. */
-export const SslOption = refinement(
+const CaFilePath = refinement(
+  'a path to a PEM file (a non-empty string)',
+  (u): u is string => typeof u === 'string' && u.trim() !== '',
+)
+
+/**
+ * TLS options are passed to kafkajs as they are (`tls.connect` options): only their shape is checked here,
+ * and our one addition, `caFile`: the path of a PEM file read into `ca` when the client is built (a PEM in a
+ * JSON file is one long line of `\n`s). Its readability is checked where files are read (`loadConfig`).
+ */
+export const SslOption = new t.Type<
+  boolean | Record<string, unknown>,
+  boolean | Record<string, unknown>,
+  unknown
+>(
   'true, false or an object of TLS options',
   (u): u is boolean | Record<string, unknown> => typeof u === 'boolean' || isPlainObject(u),
+  (u, c) => {
+    if (typeof u === 'boolean') return t.success(u)
+    if (!isPlainObject(u)) return t.failure(u, c)
+    if (u['caFile'] === undefined) return t.success(u)
+    if (u['ca'] !== undefined) return t.failure(u, c, 'either ca (PEM text) or caFile (a path), not both')
+    const caFile = CaFilePath.validate(u['caFile'], [
+      ...c,
+      { key: 'caFile', type: CaFilePath, actual: u['caFile'] },
+    ])
+    return isLeft(caFile) ? caFile : t.success(u)
+  },
+  t.identity,
 )
 
 export const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/

@@ -1,9 +1,10 @@
-import { Kafka, type KafkaConfig, type logCreator, logLevel, type SASLOptions } from 'kafkajs'
+import { Kafka, type KafkaConfig, type logCreator, logLevel } from 'kafkajs'
 import type { Registry } from 'prom-client'
 import { interval, type Observable } from 'rxjs'
 import type { PipelineConfig } from '../config/pipelineConfig.js'
 import { AttendanceStreamError } from '../errors.js'
 import { kafkaJsPort } from '../member/kafkaJsPort.js'
+import type { KafkaPort } from '../member/kafkaPort.js'
 import type { MemberEvent } from '../member/memberEvents.js'
 import { type MemberLogger, runMember, type StopOptions } from '../member/runMember.js'
 import { createHubSpotClient, type HubSpotClient } from '../sinks/hubspot/client.js'
@@ -13,8 +14,13 @@ import { nextMidnightIn } from '../sinks/rollingWindowBudget.js'
 import { routeByAccount } from '../sinks/routeByAccount.js'
 import { SinkMetrics, type SinkMetricsSnapshot } from '../sinks/sinkMetrics.js'
 import { type AttendanceFlowSteps, attendanceFlow } from './attendanceFlow.js'
+import { checkBrokerCertificate } from './checkBrokerCertificate.js'
 import { fetchAheadLimit } from './fetchAhead.js'
+import { kafkaAccessFault } from './kafkaAccessFault.js'
+import { kafkaConfigOf } from './kafkaClientConfig.js'
 import { type PipelineCounters, registerPipelineMetrics } from './pipelineMetrics.js'
+
+export { kafkaConfigOf } from './kafkaClientConfig.js'
 
 /**
  * One consumer-group member of the whole pipeline: the generic member (src/member: Kafka in, outcomes out,
@@ -84,7 +90,10 @@ export function attendancePipeline(
   options: AttendancePipelineOptions = {},
 ): AttendancePipeline {
   const log = options.logger ?? silentLogger
-  const kafka = options.kafka ?? new Kafka({ ...kafkaConfigOf(config), logCreator: kafkaLogCreator(log) })
+  // Our own client only: a client passed in may not be configured as `config.kafka` says.
+  const kafkaConfig = options.kafka === undefined ? kafkaConfigOf(config) : undefined
+  const kafka =
+    options.kafka ?? new Kafka({ ...(kafkaConfig as KafkaConfig), logCreator: kafkaLogCreator(log) })
 
   const clients: Record<string, HubSpotClient> = { ...options.hubspotClients }
   for (const [name, account] of Object.entries(config.hubspot.accounts)) {
@@ -165,16 +174,17 @@ export function attendancePipeline(
     },
   })
 
+  const port = kafkaJsPort({
+    kafka,
+    groupId: config.kafka.groupId,
+    topics: config.kafka.inputTopics,
+    fromBeginning: config.kafka.fromBeginning,
+    ...(config.kafka.sessionTimeoutMs === undefined
+      ? {}
+      : { sessionTimeoutMs: config.kafka.sessionTimeoutMs }),
+  })
   const member = runMember({
-    kafka: kafkaJsPort({
-      kafka,
-      groupId: config.kafka.groupId,
-      topics: config.kafka.inputTopics,
-      fromBeginning: config.kafka.fromBeginning,
-      ...(config.kafka.sessionTimeoutMs === undefined
-        ? {}
-        : { sessionTimeoutMs: config.kafka.sessionTimeoutMs }),
-    }),
+    kafka: kafkaConfig?.ssl === undefined ? port : afterCertificateCheck(port, kafkaConfig),
     inputTopics: config.kafka.inputTopics,
     outcomeTopics: { results: config.kafka.resultsTopic, errors: config.kafka.errorsTopic },
     flow,
@@ -223,7 +233,8 @@ export function attendancePipeline(
   }
   const done = member.done.then(closeSink, async (error: unknown) => {
     await closeSink()
-    throw error
+    // A refused login or an untrusted certificate: say so, not "Kafka unavailable" (which would be retried).
+    throw kafkaAccessFault(error) ?? error
   })
   done.catch(() => undefined)
 
@@ -264,6 +275,29 @@ export function attendancePipeline(
   }
 }
 
+/**
+ * The port, with the broker's certificate checked once before its first connection (the member's first call
+ * is on one of these three): an untrusted certificate fails the member at once, instead of after kafkajs's
+ * retries (see {@link checkBrokerCertificate}).
+ */
+const afterCertificateCheck = (port: KafkaPort, kafkaConfig: KafkaConfig): KafkaPort => {
+  let checked: Promise<void> | undefined
+  const checkedFirst =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      checked ??= checkBrokerCertificate(kafkaConfig).then((fault) => {
+        if (fault !== undefined) throw fault
+      })
+      await checked
+      return call(...args)
+    }
+  return {
+    consumer: { ...port.consumer, start: checkedFirst((listener) => port.consumer.start(listener)) },
+    producer: { ...port.producer, connect: checkedFirst(() => port.producer.connect()) },
+    admin: { ...port.admin, partitionCounts: checkedFirst((topics) => port.admin.partitionCounts(topics)) },
+  }
+}
+
 const silentLogger: PipelineLogger = { info: () => undefined, warn: () => undefined, error: () => undefined }
 
 /** kafkajs's warnings and errors, through the pipeline's logger (so they are JSON lines, redacted like ours). */
@@ -276,14 +310,3 @@ const kafkaLogCreator =
     // A fault it gives up on reaches the pipeline as a crash or a failed send, and is logged as an error there.
     if (level === logLevel.ERROR || level === logLevel.WARN) log.warn(`kafkajs: ${message}`, fields)
   }
-
-/** The kafkajs client settings of a pipeline config (SASL/TLS passed through). */
-export const kafkaConfigOf = (config: Pick<PipelineConfig, 'kafka'>): KafkaConfig => ({
-  clientId: config.kafka.clientId,
-  brokers: [...config.kafka.brokers],
-  logLevel: logLevel.WARN,
-  ...(config.kafka.ssl === undefined ? {} : { ssl: config.kafka.ssl as KafkaConfig['ssl'] }),
-  ...(config.kafka.sasl === undefined
-    ? {}
-    : { sasl: { ...config.kafka.sasl, password: config.kafka.sasl.password.reveal() } as SASLOptions }),
-})
