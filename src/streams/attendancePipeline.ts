@@ -1,6 +1,6 @@
 import { Kafka, type KafkaConfig, type logCreator, logLevel, type SASLOptions } from 'kafkajs'
 import type { Registry } from 'prom-client'
-import type { Observable } from 'rxjs'
+import { type Observable, tap } from 'rxjs'
 import type { PipelineConfig } from '../config/pipelineConfig.js'
 import { AttendanceStreamError } from '../errors.js'
 import { kafkaJsPort } from '../member/kafkaJsPort.js'
@@ -137,7 +137,14 @@ export function attendancePipeline(
   )
 
   const flowCounters = { batches: 0, inputsInBatches: 0 }
-  const flow = attendanceFlow({
+  const snapshotCounters = (): PipelineCounters => ({ ...member.metrics(), ...flowCounters })
+  const published =
+    options.registry === undefined
+      ? undefined
+      : registerPipelineMetrics(options.registry, snapshotCounters, sink.metrics, () => sink.health(), {
+          accountLabel: (name) => config.hubspot.accounts[name]?.metricsLabel ?? name,
+        })
+  const attendance = attendanceFlow({
     decode: {
       maxValueBytes: config.limits.maxValueBytes,
       notBefore: config.decode.notBefore,
@@ -156,6 +163,10 @@ export function attendancePipeline(
       flowCounters.inputsInBatches += batch.inputs.length
     },
   })
+  const flow: typeof attendance =
+    published === undefined
+      ? attendance
+      : (records) => attendance(records).pipe(tap((outcome) => published.observeOutcome(outcome)))
 
   const member = runMember({
     kafka: kafkaJsPort({
@@ -184,6 +195,7 @@ export function attendancePipeline(
   })
 
   const closeSink = async (): Promise<void> => {
+    published?.close()
     await sink.close()
     await Promise.allSettled(
       Object.entries(clients)
@@ -196,11 +208,6 @@ export function attendancePipeline(
     throw error
   })
   done.catch(() => undefined)
-
-  const snapshotCounters = (): PipelineCounters => ({ ...member.metrics(), ...flowCounters })
-  if (options.registry !== undefined) {
-    registerPipelineMetrics(options.registry, snapshotCounters, sink.metrics, () => sink.health())
-  }
 
   // An account whose outage gate is open holds its records: the member still runs, but is not doing its job.
   const notReadyBecause = (): string | undefined => {
