@@ -1,11 +1,11 @@
 import { isLeft } from 'fp-ts/lib/Either.js'
 import { collectDefaultMetrics, Registry } from 'prom-client'
+import { configSecrets } from '../config/configSecrets.js'
 import { loadConfig } from '../config/loadConfig.js'
 import { type AttendancePipeline, attendancePipeline } from '../streams/attendancePipeline.js'
 import { checkTopics, missingTopicsMessage, type TopicsToCreate } from './checkTopics.js'
 import { type OpsServer, startOpsServer } from './httpServer.js'
 import { createJsonLogger } from './jsonLogger.js'
-import { configSecrets } from './redact.js'
 
 export interface RunMemberOptions {
   readonly configFile?: string
