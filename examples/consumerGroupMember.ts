@@ -10,15 +10,9 @@
 import { isLeft } from 'fp-ts/lib/Either.js'
 // in your project: import { attendancePipeline, resolvePipelineConfig } from 'attendance-stream'
 import { attendancePipeline, type PipelineMetrics, resolvePipelineConfig } from '../src/index.js'
-// in your project: import { generateAttendance } from 'attendance-stream/testing'
-import { generateAttendance } from '../src/testing/index.js'
-import {
-  createExampleTopics,
-  type ExampleTopics,
-  isMain,
-  produceRecords,
-  runExample,
-} from './support/exampleEnvironment.js'
+// in your project: import { generateAttendance, produceRecords } from 'attendance-stream/testing'
+import { generateAttendance, produceRecords } from '../src/testing/index.js'
+import { createExampleTopics, type ExampleTopics, isMain, runExample } from './support/exampleEnvironment.js'
 
 type ShutdownSignal = 'SIGTERM' | 'SIGINT'
 
