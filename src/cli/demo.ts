@@ -6,6 +6,7 @@ import { CONFIG_DEFAULTS } from '../config/defaults.js'
 import { type PipelineConfig, resolvePipelineConfig } from '../config/pipelineConfig.js'
 import { type AttendancePipeline, attendancePipeline } from '../streams/attendancePipeline.js'
 import { generateAttendance } from '../testing/attendanceGenerator.js'
+import { createAttendanceTopics } from '../testing/attendanceTopics.js'
 import type { KafkaBroker } from '../testing/kafka/kafkaBroker.js'
 import { startKafka } from '../testing/kafka/startKafka.js'
 import { auditOutcomes } from '../testing/outcomeAudit.js'
@@ -186,17 +187,7 @@ export const runDemo = async (args: string[]): Promise<number> => {
       brokers: [...broker.brokers],
       logLevel: logLevel.ERROR,
     })
-    const admin = kafka.admin()
-    await admin.connect()
-    await admin.createTopics({
-      topics: [
-        { topic: topics.input, numPartitions: flags.partitions },
-        { topic: topics.results, numPartitions: 3 },
-        { topic: topics.errors, numPartitions: 3 },
-      ],
-      waitForLeaders: true,
-    })
-    await admin.disconnect()
+    await createAttendanceTopics(broker.brokers, topics, { input: flags.partitions, outcomes: 3 })
     say(
       `kafka: topics ${topics.input} (${flags.partitions} partitions) → ${topics.results}, ${topics.errors}`,
     )

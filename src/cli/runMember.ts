@@ -1,5 +1,6 @@
 import { isLeft } from 'fp-ts/lib/Either.js'
 import { collectDefaultMetrics, Registry } from 'prom-client'
+import { configSecrets } from '../config/configSecrets.js'
 import { loadConfig } from '../config/loadConfig.js'
 import { type AttendancePipeline, attendancePipeline } from '../streams/attendancePipeline.js'
 import { checkBrokerCertificate } from '../streams/checkBrokerCertificate.js'
@@ -8,7 +9,6 @@ import { kafkaConfigOf } from '../streams/kafkaClientConfig.js'
 import { checkTopics, missingTopicsMessage, type TopicsToCreate } from './checkTopics.js'
 import { type OpsServer, startOpsServer } from './httpServer.js'
 import { createJsonLogger } from './jsonLogger.js'
-import { configSecrets } from './redact.js'
 
 export interface RunMemberOptions {
   readonly configFile?: string

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { isLeft, left, right } from 'fp-ts/lib/Either.js'
-import { createRedactor, secretsIn } from '../cli/redact.js'
+import { createRedactor, secretsIn } from '../redact.js'
 import { CONFIG_DEFAULTS } from './defaults.js'
 import type { PipelineConfig } from './pipelineConfig.js'
 import { resolvePipelineConfig } from './pipelineConfig.js'

@@ -14,6 +14,7 @@ import {
   HubSpotBaseUrl,
   Instant,
   isPlainObject,
+  jsonSchemaOf,
   NonEmptyString,
   NonNegativeInt,
   nonEmptyArray,
@@ -26,6 +27,7 @@ import {
   TimeZone,
   TopicName,
   ValueBytes,
+  withJsonSchema,
 } from './rules.js'
 
 export { CONFIG_DEFAULTS } from './defaults.js'
@@ -105,31 +107,33 @@ const AccountFields = closed(
   },
 )
 
-/** One account: its fields, and exactly one way to authenticate (`token` or `oauth`). */
-export const HubSpotAccountInput = new t.Type<
-  t.TypeOf<typeof AccountFields>,
-  t.TypeOf<typeof AccountFields>,
-  unknown
->(
-  AccountFields.name,
-  AccountFields.is,
-  (u, c) => {
-    const decoded = AccountFields.validate(u, c)
-    if (!isPlainObject(u)) return decoded
-    const problems = isLeft(decoded) ? [...decoded.left] : []
-    const hasToken = u['token'] !== undefined
-    const hasOAuth = u['oauth'] !== undefined
-    if (!hasToken && !hasOAuth)
-      problems.push({
-        value: undefined,
-        context: [...c, { key: 'token', type: BearerToken, actual: undefined }],
-        message: 'missing, expected a token (or oauth: { clientId, clientSecret, refreshToken })',
-      })
-    if (hasToken && hasOAuth)
-      problems.push({ value: u, context: c, message: 'expected either token or oauth, not both' })
-    return problems.length > 0 ? t.failures(problems) : decoded
-  },
-  t.identity,
+/**
+ * One account: its fields, and exactly one way to authenticate (`token` or `oauth`). Its JSON Schema refuses
+ * both but requires neither: in a file the token is usually absent, coming from `HUBSPOT_TOKEN`.
+ */
+export const HubSpotAccountInput = withJsonSchema(
+  new t.Type<t.TypeOf<typeof AccountFields>, t.TypeOf<typeof AccountFields>, unknown>(
+    AccountFields.name,
+    AccountFields.is,
+    (u, c) => {
+      const decoded = AccountFields.validate(u, c)
+      if (!isPlainObject(u)) return decoded
+      const problems = isLeft(decoded) ? [...decoded.left] : []
+      const hasToken = u['token'] !== undefined
+      const hasOAuth = u['oauth'] !== undefined
+      if (!hasToken && !hasOAuth)
+        problems.push({
+          value: undefined,
+          context: [...c, { key: 'token', type: BearerToken, actual: undefined }],
+          message: 'missing, expected a token (or oauth: { clientId, clientSecret, refreshToken })',
+        })
+      if (hasToken && hasOAuth)
+        problems.push({ value: u, context: c, message: 'expected either token or oauth, not both' })
+      return problems.length > 0 ? t.failures(problems) : decoded
+    },
+    t.identity,
+  ),
+  () => ({ ...jsonSchemaOf(AccountFields), not: { required: ['token', 'oauth'] } }),
 )
 
 export const HubSpotConfigInput = closed(

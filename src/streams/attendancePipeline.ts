@@ -1,6 +1,6 @@
 import { Kafka, type KafkaConfig, type logCreator, logLevel } from 'kafkajs'
 import type { Registry } from 'prom-client'
-import { interval, type Observable } from 'rxjs'
+import { interval, type Observable, tap } from 'rxjs'
 import type { PipelineConfig } from '../config/pipelineConfig.js'
 import { AttendanceStreamError } from '../errors.js'
 import { kafkaJsPort } from '../member/kafkaJsPort.js'
@@ -153,7 +153,14 @@ export function attendancePipeline(
   )
 
   const flowCounters = { batches: 0, inputsInBatches: 0, recordsInBatches: 0 }
-  const flow = attendanceFlow({
+  const snapshotCounters = (): PipelineCounters => ({ ...member.metrics(), ...flowCounters })
+  const published =
+    options.registry === undefined
+      ? undefined
+      : registerPipelineMetrics(options.registry, snapshotCounters, sink.metrics, () => sink.health(), {
+          accountLabel: (name) => config.hubspot.accounts[name]?.metricsLabel ?? name,
+        })
+  const attendance = attendanceFlow({
     decode: {
       maxValueBytes: config.limits.maxValueBytes,
       notBefore: config.decode.notBefore,
@@ -173,6 +180,10 @@ export function attendancePipeline(
       flowCounters.recordsInBatches += batch.records.length
     },
   })
+  const flow: typeof attendance =
+    published === undefined
+      ? attendance
+      : (records) => attendance(records).pipe(tap((outcome) => published.observeOutcome(outcome)))
 
   const port = kafkaJsPort({
     kafka,
@@ -224,6 +235,7 @@ export function attendancePipeline(
 
   const closeSink = async (): Promise<void> => {
     following.unsubscribe()
+    published?.close()
     await sink.close()
     await Promise.allSettled(
       Object.entries(clients)
@@ -237,11 +249,6 @@ export function attendancePipeline(
     throw kafkaAccessFault(error) ?? error
   })
   done.catch(() => undefined)
-
-  const snapshotCounters = (): PipelineCounters => ({ ...member.metrics(), ...flowCounters })
-  if (options.registry !== undefined) {
-    registerPipelineMetrics(options.registry, snapshotCounters, sink.metrics, () => sink.health())
-  }
 
   // An account whose outage gate is open holds its records: the member still runs, but is not doing its job.
   const notReadyBecause = (): string | undefined => {
