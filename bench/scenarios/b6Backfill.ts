@@ -64,14 +64,7 @@ export const b6Backfill: Scenario = {
     context.log(`B6: ${total} records waiting (${best.inputs} distinct contacts per key in all)`)
     const sim = await startHubSpotSimulator({ events: 'auto', contacts: 'auto', rateLimit: { max: LIMIT } })
     try {
-      const config = benchPipelineConfig(
-        context.kafka,
-        topics,
-        { url: sim.url, token: sim.token },
-        process.env['B6_IN_FLIGHT']
-          ? { limits: { maxInFlightRecords: Number(process.env['B6_IN_FLIGHT']) } }
-          : {},
-      )
+      const config = benchPipelineConfig(context.kafka, topics, { url: sim.url, token: sim.token })
       const pipeline = startBenchPipeline(config)
       await waitFor(
         'every record has an outcome',

@@ -25,7 +25,9 @@ export const CONFIG_DEFAULTS = {
   batching: { maxBatchSize: 100, maxBatchBytes: 524_288, maxWaitMs: 1000, maxOpenBatches: 10_000 },
   retry: { baseDelayMs: 500, maxDelayMs: 30_000, maxAttempts: 6, maxElapsedMs: 300_000 },
   limits: {
-    maxInFlightRecords: 10_000,
+    // A ceiling: the pipeline holds what the sink can send in the next two windows (src/streams/fetchAhead.ts),
+    // 36,200 records for a Pro account's 181 requests per 10 s; this only caps it.
+    maxInFlightRecords: 50_000,
     maxValueBytes: 65_536,
     drainTimeoutMs: 30_000,
     shutdownTimeoutMs: 30_000,

@@ -55,7 +55,7 @@ describe('resolvePipelineConfig', () => {
       batching: { maxBatchSize: 100, maxBatchBytes: 524_288, maxWaitMs: 1000, maxOpenBatches: 10_000 },
       retry: { baseDelayMs: 500, maxDelayMs: 30_000, maxAttempts: 6, maxElapsedMs: 300_000 },
       limits: {
-        maxInFlightRecords: 10_000,
+        maxInFlightRecords: 50_000,
         maxValueBytes: 65_536,
         drainTimeoutMs: 30_000,
         shutdownTimeoutMs: 30_000,
