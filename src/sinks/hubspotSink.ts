@@ -208,7 +208,11 @@ class Account {
 
   /** Resolves when a request may be sent: a slot is free and the budget allows it. FIFO, so no batch starves. */
   acquire(signal: AbortSignal): Promise<Grant> {
-    return waitInLine(this.queue, signal, abortReason, () => this.pump())
+    return waitInLine(this.queue, signal, abortReason, () => this.pump()).catch((error: unknown) => {
+      // A cancelled request left the line: the place it held is free for the batching to fill.
+      this.onCapacity()
+      throw error
+    })
   }
 
   /** The request was answered (or abandoned) at `now`. */

@@ -121,6 +121,25 @@ describe('HubSpotSink.capacity', () => {
     await sink.close()
   })
 
+  it('says so at once when a batch waiting in the slot queue is cancelled (its partition was revoked)', async () => {
+    const held = heldClient()
+    const sink = sinkWith(held.client, { maxInFlightRequests: 4, requestsPer10s: 1 })
+    const first = sink.send(scanBatch(1, 1))
+    await vi.advanceTimersByTimeAsync(0)
+    await held.answerAll()
+    await first
+    const controller = new AbortController()
+    const queued = sink.send(scanBatch(5, 1), { signal: controller.signal }).catch((e: unknown) => e)
+    await vi.advanceTimersByTimeAsync(0)
+    const changes: number[] = []
+    sink.capacity.changes.subscribe(() => changes.push(Date.now()))
+    const cancelledAt = Date.now()
+    controller.abort(new Error('revoked'))
+    expect(await queued).toMatchObject({ message: 'revoked' })
+    expect(changes).toEqual([cancelledAt])
+    await sink.close()
+  })
+
   it('gives a claim back when a batch ends without a request', async () => {
     const held = heldClient()
     const sink = sinkWith(held.client, { maxInFlightRequests: 1 })
