@@ -500,12 +500,17 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
 
       const configFault = (f: CallFailure): AttendanceStreamError => {
         const { code, what } = CONFIG_FAULTS[f.kind as keyof typeof CONFIG_FAULTS] ?? CONFIG_FAULTS.notFound
-        const status = [f.httpStatus === undefined ? 'HTTP ?' : `HTTP ${f.httpStatus}`, f.category].filter(
-          Boolean,
-        )
+        // The client's message already names the status and category ("HubSpot 401 INVALID_AUTHENTICATION: …"):
+        // say them once.
+        const said = /^HubSpot (\d{3}\b.*)$/s.exec(f.message)
+        const status = [f.httpStatus === undefined ? 'HTTP ?' : `HTTP ${f.httpStatus}`, f.category]
+          .filter(Boolean)
+          .join(' ')
         return new AttendanceStreamError(
           code,
-          `HubSpot ${what} of account "${account.name}" (${status.join(' ')}): ${f.message}`,
+          said === null
+            ? `HubSpot ${what} of account "${account.name}" (${status}): ${f.message}`
+            : `HubSpot ${what} of account "${account.name}": ${said[1]}`,
           {
             context: {
               account: account.name,

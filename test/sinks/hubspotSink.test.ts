@@ -293,6 +293,19 @@ describe('createHubSpotSink', () => {
     expect(fake.calls).toHaveLength(1)
   })
 
+  it("names HubSpot's status and category once when the client's message already says them", async () => {
+    const fake = fakeClient(() =>
+      failure('unauthenticated', {
+        category: 'INVALID_AUTHENTICATION',
+        message: 'HubSpot 401 INVALID_AUTHENTICATION: Authentication credentials not found.',
+      }),
+    )
+    const error = await settle(sinkWith(fake.client).send(batchOf([record(1, 0)]))).catch((e: unknown) => e)
+    expect((error as Error).message).toBe(
+      'HubSpot did not accept the token of account "default": 401 INVALID_AUTHENTICATION: Authentication credentials not found.',
+    )
+  })
+
   it('a 404 that is not OBJECT_NOT_FOUND is an unknown endpoint: a config fault that stops, or is dead-lettered', async () => {
     const stopping = fakeClient(() => failure('notFound', { category: 'NOT_FOUND' }))
     const error = await settle(sinkWith(stopping.client).send(batchOf([record(1, 0)]))).catch(
