@@ -689,8 +689,10 @@ export function createHubSpotSink(options: HubSpotSinkOptions): HubSpotSink {
           }
           if (answerKind(result) === 'outage' && account.gate.isDown) {
             // The account is down, not this batch: wait at the gate, and start a fresh retry budget once it is back.
+            // It is still a request sent again, so it counts as a retry.
             failures = 0
             firstSentAt = undefined
+            metrics.record({ _tag: 'retry', account: account.name })
             continue
           }
           failures += 1
