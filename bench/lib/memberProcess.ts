@@ -19,7 +19,15 @@ const path = process.argv[2]
 if (path === undefined) throw new Error('usage: memberProcess.ts <config.json>')
 const resolved = resolvePipelineConfig(JSON.parse(readFileSync(path, 'utf8')))
 if (isLeft(resolved)) throw new Error(`bad config: ${resolved.left.join('; ')}`)
-const pipeline = attendancePipeline(resolved.right)
+// Warnings and errors on stderr (the bench's own stderr): a stalled partition or a failing member must show.
+const stderrLine =
+  (level: string) =>
+  (message: string, fields?: Record<string, unknown>): void => {
+    process.stderr.write(`[member ${process.pid}] ${level} ${message} ${JSON.stringify(fields ?? {})}\n`)
+  }
+const pipeline = attendancePipeline(resolved.right, {
+  logger: { info: () => undefined, warn: stderrLine('warn'), error: stderrLine('error') },
+})
 const report = (r: MemberReport) => process.stdout.write(`${JSON.stringify(r)}\n`)
 pipeline.events.subscribe((event) => {
   if (event.type === 'assigned') {

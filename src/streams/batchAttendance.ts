@@ -173,18 +173,18 @@ export function batchAttendance(
         drain()
       }
       /**
-       * Lets ready batches of `account` go while the sink has slots for them, the best first (chooseBatch). Each
-       * batch handed on claims its slot at once (the sink counts it synchronously), so `available` shrinks as
-       * we go; the bound on the loop also covers a batch that is only queued because we are already emitting.
+       * Lets ready batches of `account` go while the sink has slots for them, the best first (chooseBatch). A batch
+       * handed on claims its slot at once (the sink counts it synchronously), so `available` is asked again each
+       * time: a batch the next stage drops unsent (its partitions were revoked) claims nothing and must not use up
+       * a slot, or the slot would be lost with no answer ever coming to say so. Each turn takes a batch, so the
+       * loop ends.
        */
       const dispatch = (account: string): void => {
         if (sendCapacity === undefined) return
-        let slots = sendCapacity.available(account)
-        while (slots > 0 && !subscriber.closed) {
+        while (!subscriber.closed && sendCapacity.available(account) > 0) {
           const batch = accumulator.take(account, scheduler.now(), settings)
           if (batch === undefined || !report()) return
           emit([batch])
-          slots = Math.min(slots - 1, sendCapacity.available(account))
         }
       }
       const dispatchEach = (accounts: readonly string[]): void => {

@@ -43,7 +43,15 @@ const onEvent = (event: string, vid: number, account = 'default'): AttendanceRec
 const eventOf = (batch: AttendanceBatch): string =>
   batch.key.event.kind === 'external' ? batch.key.event.externalEventId : '?'
 
-const harness = (options: { maxBatchSize?: number; maxWaitMs?: number; agingMs?: number } = {}) => {
+const harness = (
+  options: {
+    maxBatchSize?: number
+    maxWaitMs?: number
+    agingMs?: number
+    /** Records whose batches the next stage drops unsent, as sinkToHubSpot drops those of revoked partitions. */
+    dead?: ReadonlySet<AttendanceRecord>
+  } = {},
+) => {
   const scheduler = new VirtualTimeScheduler(VirtualAction, Number.POSITIVE_INFINITY)
   const slots = fakeSlots()
   const records = new Subject<AttendanceRecord>()
@@ -62,7 +70,7 @@ const harness = (options: { maxBatchSize?: number; maxWaitMs?: number; agingMs?:
     )
     .subscribe({
       next: (batch) => {
-        slots.claim(batch)
+        if (!batch.records.every((record) => options.dead?.has(record))) slots.claim(batch)
         out.push(batch)
       },
       complete: () => {
@@ -153,6 +161,8 @@ describe('batchAttendance with sendCapacity (late sealing)', () => {
         vid: fc.integer({ min: 1, max: 12 }),
       }),
       fc.record({ kind: fc.constant('time' as const), ms: fc.integer({ min: 1, max: 400 }) }),
+      // A rebalance: the records so far of an account are given away; their batches go nowhere.
+      fc.record({ kind: fc.constant('revoke' as const), account: fc.constantFrom('acme', 'globex') }),
       fc.record({
         kind: fc.constant('grant' as const),
         account: fc.constantFrom('acme', 'globex'),
@@ -161,7 +171,8 @@ describe('batchAttendance with sendCapacity (late sealing)', () => {
     )
     fc.assert(
       fc.property(fc.array(step, { maxLength: 120 }), (steps) => {
-        const h = harness({ maxBatchSize: 3, maxWaitMs: 100, agingMs: 500 })
+        const dead = new Set<AttendanceRecord>()
+        const h = harness({ maxBatchSize: 3, maxWaitMs: 100, agingMs: 500, dead })
         const sent: AttendanceRecord[] = []
         const arrivedAt = new Map<AttendanceRecord, number>()
         const left = new Set<AttendanceRecord>()
@@ -173,7 +184,9 @@ describe('batchAttendance with sendCapacity (late sealing)', () => {
             arrivedAt.set(record, h.scheduler.frame)
             h.records.next(record)
           } else if (s.kind === 'time') advance(h.scheduler, s.ms)
-          else h.slots.grant(s.account, s.n)
+          else if (s.kind === 'revoke') {
+            for (const record of sent) if (record.account === s.account) dead.add(record)
+          } else h.slots.grant(s.account, s.n)
           // No batch went without a slot (slots never go negative)...
           for (const account of ['acme', 'globex'])
             expect(h.slots.available(account)).toBeGreaterThanOrEqual(0)
@@ -186,7 +199,7 @@ describe('batchAttendance with sendCapacity (late sealing)', () => {
           emitted = h.out.length
           // ... and while an account has a slot free, none of its records is older than maxWaitMs.
           for (const record of sent) {
-            if (left.has(record) || h.slots.available(record.account) === 0) continue
+            if (left.has(record) || dead.has(record) || h.slots.available(record.account) === 0) continue
             expect(h.scheduler.frame - (arrivedAt.get(record) ?? 0)).toBeLessThan(100)
           }
         }
