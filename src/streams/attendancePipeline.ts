@@ -166,6 +166,7 @@ export function attendancePipeline(
       ...(config.kafka.sessionTimeoutMs === undefined
         ? {}
         : { sessionTimeoutMs: config.kafka.sessionTimeoutMs }),
+      logger: log,
     }),
     inputTopics: config.kafka.inputTopics,
     outcomeTopics: { results: config.kafka.resultsTopic, errors: config.kafka.errorsTopic },
