@@ -334,7 +334,13 @@ const kafkaJsGroupConsumer = (options: KafkaJsPortOptions, scheduler: SchedulerL
       stopWatching()
       stopHeartbeating()
       detach()
-      await consumer.disconnect()
+      // kafkajs schedules a restart when its disconnect itself crashes (seen right after a broker restart as
+      // "write after end"): a consumer that joins after stop() would hold partitions; it is disconnected again.
+      const last = consumer
+      last.on(last.events.GROUP_JOIN, () => {
+        last.disconnect().catch(() => undefined)
+      })
+      await last.disconnect()
     },
   }
 }

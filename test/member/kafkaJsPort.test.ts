@@ -269,6 +269,15 @@ describe('kafkaJsPort: a consumer that kafkajs restarts, gives up on, or that go
     expect(seen.failed).toEqual([])
     await port.consumer.stop()
   })
+  it('a consumer that kafkajs restarts after stop() (its disconnect crashed) is disconnected again when it joins', async () => {
+    const { port, consumers } = await started()
+    const consumer = consumers[0] as StandInConsumer
+    consumer.join([0])
+    await port.consumer.stop()
+    consumer.disconnected = false
+    consumer.join([0])
+    expect(consumer.disconnected).toBe(true)
+  })
 })
 
 describe('kafkaJsPort: the outcome producer', () => {
