@@ -173,6 +173,8 @@ const kafkaJsGroupConsumer = (options: KafkaJsPortOptions, scheduler: SchedulerL
       }),
       current.on(CRASH, (event) => {
         lastSignOfLife = scheduler.now()
+        // The heartbeat was the crashed runner's: beating with it only draws "not aware of this member" answers.
+        heartbeat = undefined
         if (!event.payload.restart) gaveUp(event.payload.error)
       }),
     ]

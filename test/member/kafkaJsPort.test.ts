@@ -269,6 +269,29 @@ describe('kafkaJsPort: a consumer that kafkajs restarts, gives up on, or that go
     expect(seen.failed).toEqual([])
     await port.consumer.stop()
   })
+  it('while paused, the adapter heartbeats with the runner that fetched last, never with one that crashed', async () => {
+    const { scheduler, port, consumers } = await started()
+    const consumer = consumers[0] as StandInConsumer
+    consumer.join([0])
+    let beats = 0
+    await consumer.eachBatch?.({
+      batch: { topic: 'scans', partition: 0, highWatermark: '1', messages: [] },
+      resolveOffset: () => undefined,
+      heartbeat: async () => {
+        beats++
+      },
+      isRunning: () => true,
+      isStale: () => false,
+    } as unknown as EachBatchPayload)
+    port.consumer.pause()
+    await advance(scheduler, 6_000)
+    expect(beats).toBe(2)
+    consumer.crash(true)
+    await advance(scheduler, 6_000)
+    expect(beats).toBe(2)
+    await port.consumer.stop()
+  })
+
   it('a consumer that kafkajs restarts after stop() (its disconnect crashed) is disconnected again when it joins', async () => {
     const { port, consumers } = await started()
     const consumer = consumers[0] as StandInConsumer
