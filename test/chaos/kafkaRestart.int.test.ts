@@ -27,7 +27,7 @@ import { waitUntil } from '../support/pipelineHarness.js'
  * small in-flight bound has the member paused when Kafka goes away. A broker of its own: the suite's shared
  * one must stay up.
  *
- * CI: one 20 s stop. `CHAOS=full` (npm run chaos): two stops, 60 s each. `RESTART_LOG=<file>` appends the
+ * CI: one 20 s stop. `CHAOS=full` (npm run chaos): two stops of 60 s, the second as soon as the broker is back. `RESTART_LOG=<file>` appends the
  * member's log lines (seconds since start, level, message, fields) to that file.
  */
 const FULL = process.env.CHAOS === 'full'
@@ -138,8 +138,10 @@ describe('a Kafka broker restart in the middle of a run', () => {
     try {
       await waitUntil('the member joined', () => pipeline.ready(), 120_000)
       for (let stop = 1; stop <= STOPS; stop++) {
-        const before = outcomes()
-        await waitUntil('some more records are done', () => outcomes() >= before + 200, 120_000)
+        // The first stop once some records are done; a later one as soon as the broker is back (a flapping broker:
+        // kafkajs is then often still looking for the coordinator, gives up on the consumer, and the adapter
+        // rebuilds it).
+        if (stop === 1) await waitUntil('some records are done', () => outcomes() >= 200, 120_000)
         line('test', `stopping the broker (${stop} of ${STOPS})`, { outcomes: outcomes() })
         await broker.stopBroker()
         const whenDown = outcomes()
