@@ -6,7 +6,7 @@
  *   npm run bench -- --only B1,B3 --json bench/results/run.json
  *
  * The broker: `KAFKA_BROKERS` if set, else the one `startKafka()` starts (container or local JVM). Progress goes
- * to stderr, the table to stdout. Full runs also write the B2 and B3 charts to docs/benchmarks/.
+ * to stderr, the table to stdout. Full runs also write the B2, B3 and B6 charts to docs/benchmarks/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
@@ -21,8 +21,16 @@ import { b2Batching } from './scenarios/b2Batching.js'
 import { b3RateLimit } from './scenarios/b3RateLimit.js'
 import { b4Memory } from './scenarios/b4Memory.js'
 import { b5Recovery } from './scenarios/b5Recovery.js'
+import { b6Backfill } from './scenarios/b6Backfill.js'
 
-const SCENARIOS: readonly Scenario[] = [b1Throughput, b2Batching, b3RateLimit, b4Memory, b5Recovery]
+const SCENARIOS: readonly Scenario[] = [
+  b1Throughput,
+  b2Batching,
+  b3RateLimit,
+  b4Memory,
+  b5Recovery,
+  b6Backfill,
+]
 
 interface Args {
   readonly smoke: boolean
@@ -51,7 +59,7 @@ const parseArgs = (argv: readonly string[]): Args => {
         .split(',')
         .map((s) => s.trim().toUpperCase())
       const unknown = ids.filter((id) => !SCENARIOS.some((s) => s.id === id))
-      if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (B1…B5)`)
+      if (unknown.length > 0) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (B1…B6)`)
       only = ids as ScenarioId[]
     } else throw new Error(`unknown argument ${arg} (--smoke, --json <file>, --only B1,B3, --charts <dir>)`)
   }

@@ -10,13 +10,12 @@
 import { isLeft } from 'fp-ts/lib/Either.js'
 // in your project: import { attendancePipeline, resolvePipelineConfig } from 'attendance-stream'
 import { attendancePipeline, type PipelineMetrics, resolvePipelineConfig } from '../src/index.js'
-// in your project: import { generateAttendance } from 'attendance-stream/testing'
-import { generateAttendance } from '../src/testing/index.js'
+// in your project: import { generateAttendance, produceRecords } from 'attendance-stream/testing'
+import { generateAttendance, produceRecords } from '../src/testing/index.js'
 import {
   createExampleTopics,
   type ExampleTopics,
   isMain,
-  produceRecords,
   runExample,
   waitUntil,
 } from './support/exampleEnvironment.js'

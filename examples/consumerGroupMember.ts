@@ -2,23 +2,19 @@
  * A consumer-group member as a service runs it: it works until SIGTERM (what Kubernetes, systemd and Docker
  * send) or Ctrl-C, then stops cleanly — no new fetches, open batches flushed, their outcomes written, finished
  * offsets committed, the group left — so the partitions move to the other members without redoing work.
- * Start more members with the same `groupId` to scale out: the group spreads the partitions, and each member
- * takes its share of the HubSpot rate budget.
+ * A service scales out by starting more members with the same `groupId`: the group spreads the partitions, and
+ * each member takes its share of the HubSpot rate budget. (Not with this file: each run starts its own broker and
+ * topics, so a second copy joins nothing. To try several members, start `attendance-stream sandbox` and run
+ * `attendance-stream run --config <its file>` in more than one terminal.)
  *
  *   npx tsx examples/consumerGroupMember.ts      (Ctrl-C to stop; twice to stop at once)
  */
 import { isLeft } from 'fp-ts/lib/Either.js'
 // in your project: import { attendancePipeline, resolvePipelineConfig } from 'attendance-stream'
 import { attendancePipeline, type PipelineMetrics, resolvePipelineConfig } from '../src/index.js'
-// in your project: import { generateAttendance } from 'attendance-stream/testing'
-import { generateAttendance } from '../src/testing/index.js'
-import {
-  createExampleTopics,
-  type ExampleTopics,
-  isMain,
-  produceRecords,
-  runExample,
-} from './support/exampleEnvironment.js'
+// in your project: import { generateAttendance, produceRecords } from 'attendance-stream/testing'
+import { generateAttendance, produceRecords } from '../src/testing/index.js'
+import { createExampleTopics, type ExampleTopics, isMain, runExample } from './support/exampleEnvironment.js'
 
 type ShutdownSignal = 'SIGTERM' | 'SIGINT'
 

@@ -9,14 +9,8 @@ import { isLeft } from 'fp-ts/lib/Either.js'
 // in your project: import { … } from 'attendance-stream'
 import { attendancePipeline, type ResultRecord, resolvePipelineConfig } from '../src/index.js'
 // in your project: import { … } from 'attendance-stream/testing'
-import { auditOutcomes, type HubSpotSimulator } from '../src/testing/index.js'
-import {
-  createExampleTopics,
-  isMain,
-  produceRecords,
-  runExample,
-  waitUntil,
-} from './support/exampleEnvironment.js'
+import { auditOutcomes, type HubSpotSimulator, produceRecords } from '../src/testing/index.js'
+import { createExampleTopics, isMain, runExample, waitUntil } from './support/exampleEnvironment.js'
 
 export interface EmailVariantOptions {
   readonly brokers: readonly string[]

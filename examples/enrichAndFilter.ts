@@ -21,14 +21,13 @@ import {
   type PipelineMetrics,
   resolvePipelineConfig,
 } from '../src/index.js'
-// in your project: import { generateAttendance } from 'attendance-stream/testing'
-import { generateAttendance } from '../src/testing/index.js'
+// in your project: import { generateAttendance, produceRecords } from 'attendance-stream/testing'
+import { generateAttendance, produceRecords } from '../src/testing/index.js'
 import { mapBadgeRegistry, resolveContactIds } from './customStep.js'
 import {
   createExampleTopics,
   type ExampleTopics,
   isMain,
-  produceRecords,
   runExample,
   waitUntil,
 } from './support/exampleEnvironment.js'

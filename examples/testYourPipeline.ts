@@ -25,15 +25,10 @@ import {
   endOffsets,
   expectedParticipations,
   generateAttendance,
+  produceRecords,
   startHubSpotSimulator,
 } from '../src/testing/index.js'
-import {
-  createExampleTopics,
-  isMain,
-  produceRecords,
-  runExample,
-  waitUntil,
-} from './support/exampleEnvironment.js'
+import { createExampleTopics, isMain, runExample, waitUntil } from './support/exampleEnvironment.js'
 
 export interface CheckPipelineOptions {
   readonly brokers: readonly string[]

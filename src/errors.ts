@@ -41,6 +41,10 @@ export const ERROR_CODES = [
   // infrastructure and configuration
   'INVALID_CONFIG',
   'KAFKA_UNAVAILABLE',
+  // the broker refused the SASL login (kafka.sasl), or its TLS certificate is not trusted (kafka.ssl): retrying
+  // cannot help, the configuration must change
+  'KAFKA_AUTHENTICATION_FAILED',
+  'KAFKA_CERTIFICATE_UNTRUSTED',
   // an input or output topic the member needs does not exist
   'KAFKA_TOPIC_MISSING',
   // a programming fault: a flow that emitted a second outcome for a record, or something that is no outcome

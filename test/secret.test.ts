@@ -15,7 +15,7 @@ describe('Secret', () => {
       JSON.stringify(holder),
       String(secret),
       `${secret}`,
-      // biome-ignore lint/style/useTemplate: concatenation is one of the ways a value leaks
+      // Concatenation is one of the ways a value leaks.
       'Bearer ' + secret,
       Object.getOwnPropertyNames(secret).join(','),
       JSON.stringify(structuredClone(holder)),

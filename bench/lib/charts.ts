@@ -138,7 +138,7 @@ export const b3Chart = (
   )
   for (const [value, label, color] of [
     [limit, `HubSpot limit ${limit}`, '#c00'],
-    [budget, `requestsPer10s ${budget}`, '#dd6b20'],
+    [budget, `budget ${budget} (headers less 5 %)`, '#dd6b20'],
   ] as const) {
     body.push(
       `<line x1="${M.left}" y1="${y(value).toFixed(1)}" x2="${M.left + PW}" y2="${y(value).toFixed(1)}" stroke="${color}" stroke-dasharray="6 4"/>`,
@@ -149,6 +149,65 @@ export const b3Chart = (
   body.push(`<polyline points="${points}" fill="none" stroke="#2b6cb0" stroke-width="1.5"/>`)
   body.push(...legend([['#2b6cb0', 'rolling window at each request']]))
   return frame('B3: requests per rolling 10-s window vs the limit', body)
+}
+
+interface B6Window {
+  readonly window: number
+  readonly requests: number
+  readonly inputsPerRequest: number
+}
+
+/** Requests per 10-s window (bars, against the limit) and inputs per request in each (line, right scale 0–100). */
+export const b6Chart = (windows: readonly B6Window[], limit: number): string => {
+  const maxY = Math.max(limit, ...windows.map((w) => w.requests)) * 1.15
+  const body = yAxis(maxY, 'requests in the window (bars)')
+  const n = Math.max(1, windows.length)
+  const slot = PW / n
+  const y = (v: number) => M.top + PH - (v / maxY) * PH
+  const yInputs = (v: number) => M.top + PH - (v / 100) * PH
+  body.push(`<line x1="${M.left}" y1="${M.top + PH}" x2="${M.left + PW}" y2="${M.top + PH}" stroke="black"/>`)
+  for (const w of windows) {
+    const x = M.left + w.window * slot + slot * 0.15
+    body.push(
+      `<rect x="${x.toFixed(1)}" y="${y(w.requests).toFixed(1)}" width="${(slot * 0.7).toFixed(1)}" height="${(M.top + PH - y(w.requests)).toFixed(1)}" fill="#2b6cb0"/>`,
+    )
+    body.push(text(x + slot * 0.35, M.top + PH + 16, `${w.window * 10}`, 'text-anchor="middle"'))
+  }
+  body.push(
+    text(
+      M.left + PW / 2,
+      M.top + PH + 32,
+      'seconds since the first request (10-s windows)',
+      'text-anchor="middle"',
+    ),
+  )
+  body.push(
+    `<line x1="${M.left}" y1="${y(limit).toFixed(1)}" x2="${M.left + PW}" y2="${y(limit).toFixed(1)}" stroke="#c00" stroke-dasharray="6 4"/>`,
+  )
+  body.push(text(M.left + PW - 4, y(limit) - 4, `HubSpot limit ${limit}`, 'text-anchor="end" fill="#c00"'))
+  const points = windows
+    .map(
+      (w) => `${(M.left + w.window * slot + slot / 2).toFixed(1)},${yInputs(w.inputsPerRequest).toFixed(1)}`,
+    )
+    .join(' ')
+  body.push(`<polyline points="${points}" fill="none" stroke="#dd6b20" stroke-width="2"/>`)
+  for (const w of windows) {
+    body.push(
+      text(
+        M.left + w.window * slot + slot / 2,
+        yInputs(w.inputsPerRequest) - 6,
+        String(w.inputsPerRequest),
+        'text-anchor="middle" font-size="10" fill="#dd6b20"',
+      ),
+    )
+  }
+  body.push(
+    ...legend([
+      ['#2b6cb0', 'requests per window'],
+      ['#dd6b20', 'inputs per request (0–100)'],
+    ]),
+  )
+  return frame('B6: a 60,000-record backfill at the limit', body)
 }
 
 /** Writes the charts of the scenarios that ran into `dir`; returns the files written. */
@@ -163,7 +222,14 @@ export const writeCharts = (results: readonly ScenarioResult[], dir: string): st
     files['b3-rate-limit-windows.svg'] = b3Chart(
       b3.data['windows'] as [number, number][],
       Number(b3.setup['simulatorLimitPer10s']),
-      Number(b3.setup['requestsPer10s']),
+      Number(b3.setup['budgetFromHeaders']),
+    )
+  }
+  const b6 = results.find((r) => r.id === 'B6')
+  if (b6 !== undefined) {
+    files['b6-backfill-windows.svg'] = b6Chart(
+      b6.data['windows'] as B6Window[],
+      Number(b6.setup['simulatorLimitPer10s']),
     )
   }
   mkdirSync(dir, { recursive: true })

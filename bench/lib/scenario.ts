@@ -1,6 +1,6 @@
 import type { BenchKafka } from './benchKafka.js'
 
-export type ScenarioId = 'B1' | 'B2' | 'B3' | 'B4' | 'B5'
+export type ScenarioId = 'B1' | 'B2' | 'B3' | 'B4' | 'B5' | 'B6'
 
 export interface ScenarioContext {
   readonly kafka: BenchKafka

@@ -2,8 +2,10 @@ import { seededRandom } from '../../src/testing/attendanceGenerator.js'
 
 /**
  * A realistic key mix for batching benchmarks: `events` events × the three subscriber states, the keys ranked by
- * a Zipf law (a few keynotes and the main entrance take most of the traffic, many side sessions a trickle). Every
- * record names a new contact (vid), so no two records merge and inputs per request counts records.
+ * a Zipf law (a few keynotes and the main entrance take most of the traffic, many side sessions a trickle). By
+ * default every record names a new contact (vid), so no two records merge and inputs per request counts records;
+ * with `hot`, a share of the records names one of a few hot contacts (staff, speakers scanning in and out), which
+ * merge when they meet in one batch.
  */
 
 export interface KeyShare {
@@ -35,7 +37,12 @@ export interface ZipfRecord {
 /** Makes records of the mix, one per call, stamped `at` (epoch ms); seeded, so runs repeat. */
 export const zipfRecordFactory = (
   mix: readonly KeyShare[],
-  options: { readonly seed?: number; readonly firstVid?: number } = {},
+  options: {
+    readonly seed?: number
+    readonly firstVid?: number
+    /** `share` of the records (0–1) name one of `contacts` hot contacts, drawn uniformly. */
+    readonly hot?: { readonly share: number; readonly contacts: number }
+  } = {},
 ): ((at: number) => ZipfRecord) => {
   const random = seededRandom(options.seed ?? 1)
   const cumulative: number[] = []
@@ -58,6 +65,9 @@ export const zipfRecordFactory = (
     const { eventId, state } = mix[lo] as KeyShare
     vid++
     n++
+    const hot = options.hot
+    const contactVid =
+      hot !== undefined && random() < hot.share ? 1 + Math.floor(random() * hot.contacts) : vid
     // Attendance arrives mostly as badge scans; registrations and cancellations only as check-ins.
     if (state === 'attend' && n % 3 !== 0) {
       const scanId = `zs-${vid}`
@@ -65,7 +75,7 @@ export const zipfRecordFactory = (
         type: 'badge.scanned',
         scanId,
         eventId,
-        contact: { vid },
+        contact: { vid: contactVid },
         scannedAt: new Date(at).toISOString(),
         direction: 'in',
         scanner: { id: `gate-${n % 8}`, location: 'Hall A' },
@@ -73,7 +83,14 @@ export const zipfRecordFactory = (
       return { key: scanId, value: JSON.stringify(value) }
     }
     const checkinId = `zc-${vid}`
-    const value = { type: 'attendee.checkin', checkinId, eventId, state, contact: { vid }, occurredAt: at }
+    const value = {
+      type: 'attendee.checkin',
+      checkinId,
+      eventId,
+      state,
+      contact: { vid: contactVid },
+      occurredAt: at,
+    }
     return { key: checkinId, value: JSON.stringify(value) }
   }
 }

@@ -6,13 +6,16 @@ import { round } from '../lib/stats.js'
 import { zipfKeyMix, zipfRecordFactory } from '../lib/zipfAttendance.js'
 
 /**
- * B3: a backlog far above the account's budget (simulator: HubSpot's default 100 requests per rolling 10 s), the
- * pipeline with its defaults (requestsPer10s 90, maxBatchSize 100), for a fixed time. The simulator records every
- * request's arrival, so every rolling window can be checked, not a sample of them.
+ * B3: a backlog far above the account's limit (simulator: HubSpot's smallest tier, 100 requests per rolling 10 s,
+ * told in its headers), the pipeline with its defaults (no requestsPer10s: the budget follows the headers less the
+ * 5 % headroom; maxBatchSize 100), for a fixed time. The simulator records every request's arrival, so every
+ * rolling window can be checked, not a sample of them. Throughput is measured over whole 10-s windows from the
+ * first request, since requests go in bursts as the rolling window frees slots.
  */
 
 const LIMIT = 100
-const REQUESTS_PER_10S = 90
+/** What the sink makes of the headers: 100 less 5 % headroom. */
+const BUDGET = 95
 const MAX_BATCH_SIZE = 100
 const WINDOW_MS = 10_000
 
@@ -36,7 +39,7 @@ export const b3RateLimit: Scenario = {
       const config = benchPipelineConfig(
         context.kafka,
         topics,
-        { url: sim.url, token: sim.token, requestsPer10s: REQUESTS_PER_10S },
+        { url: sim.url, token: sim.token },
         { batching: { maxBatchSize: MAX_BATCH_SIZE } },
       )
       const pipeline = startBenchPipeline(config)
@@ -57,9 +60,15 @@ export const b3RateLimit: Scenario = {
       const arrivals = token?.arrivals ?? []
       const rolling = sim.windowCounts(sim.token, WINDOW_MS)
       const maxWindow = token?.maxInWindow ?? 0
-      const achieved = (atEnd.inputsAccepted / elapsedMs) * 1000
+      const accepted = sim.requestLog().filter((r) => r.status === '200')
+      const first = accepted[0]?.at ?? start
+      const wholeWindows = Math.max(1, Math.floor((start + elapsedMs - first) / WINDOW_MS))
+      const inWindows = accepted
+        .filter((r) => r.at < first + wholeWindows * WINDOW_MS)
+        .reduce((sum, r) => sum + r.inputs, 0)
+      const achieved = inWindows / ((wholeWindows * WINDOW_MS) / 1000)
       const limitRate = (LIMIT * MAX_BATCH_SIZE) / (WINDOW_MS / 1000)
-      const budgetRate = (REQUESTS_PER_10S * MAX_BATCH_SIZE) / (WINDOW_MS / 1000)
+      const budgetRate = (BUDGET * MAX_BATCH_SIZE) / (WINDOW_MS / 1000)
       const after = final.rateLimited.total - rateLimitedInFirstWindow
       return {
         id: 'B3',
@@ -68,7 +77,8 @@ export const b3RateLimit: Scenario = {
           durationMs,
           backlog,
           simulatorLimitPer10s: LIMIT,
-          requestsPer10s: REQUESTS_PER_10S,
+          budgetFromHeaders: BUDGET,
+          wholeWindows: 'throughput over the whole 10-s windows from the first request',
           maxBatchSize: MAX_BATCH_SIZE,
           keys: 9,
         },
@@ -97,7 +107,7 @@ export const b3RateLimit: Scenario = {
             met: achieved / limitRate >= 0.95,
           },
           {
-            metric: `achieved / requestsPer10s × maxBatchSize (${budgetRate}/s)`,
+            metric: `achieved / budget from the headers × maxBatchSize (${budgetRate}/s)`,
             value: round((achieved / budgetRate) * 100, 1),
             unit: '%',
             target: '≥ 95%',

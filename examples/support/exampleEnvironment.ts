@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { pathToFileURL } from 'node:url'
-import { Kafka, logLevel } from 'kafkajs'
 import { installKafkajsWorkarounds } from '../../src/cli/kafkajsWorkarounds.js'
 // in your project: import { … } from 'attendance-stream/testing'
 import {
-  type GeneratedRecord,
+  createAttendanceTopics,
   type HubSpotSimulator,
   startHubSpotSimulator,
   startKafka,
@@ -130,39 +129,8 @@ export const createExampleTopics = async (
     errors: `${prefix}-errors-${suffix}`,
     groupId: `${prefix}-${suffix}`,
   }
-  const admin = kafkaClient(brokers).admin()
-  await admin.connect()
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic: topics.input, numPartitions: inputPartitions },
-        { topic: topics.results, numPartitions: 1 },
-        { topic: topics.errors, numPartitions: 1 },
-      ],
-    })
-  } finally {
-    await admin.disconnect()
-  }
+  await createAttendanceTopics(brokers, topics, { input: inputPartitions })
   return topics
-}
-
-/** Writes records to `topic`, as a badge scanner or a registration app would. */
-export const produceRecords = async (
-  brokers: readonly string[],
-  topic: string,
-  records: readonly Pick<GeneratedRecord, 'key' | 'value'>[],
-): Promise<void> => {
-  const producer = kafkaClient(brokers).producer()
-  await producer.connect()
-  try {
-    for (let from = 0; from < records.length; from += 1_000) {
-      const chunk = records.slice(from, from + 1_000)
-      await producer.send({ topic, messages: chunk.map(({ key, value }) => ({ key, value })) })
-    }
-  } finally {
-    await producer.disconnect()
-  }
 }
 
 /** Checks `condition` every 100 ms until it holds; throws after `timeoutMs`, naming what it waited for. */
@@ -177,9 +145,6 @@ export const waitUntil = async (
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
-
-const kafkaClient = (brokers: readonly string[]): Kafka =>
-  new Kafka({ clientId: 'attendance-stream-example', brokers: [...brokers], logLevel: logLevel.ERROR })
 
 // The same kafkajs fixes as the CLI (a negative timer on Node 24, the partitioner notice): see the module.
 installKafkajsWorkarounds()

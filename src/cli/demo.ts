@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 import { isLeft } from 'fp-ts/lib/Either.js'
 import { Kafka, logLevel } from 'kafkajs'
+import { CONFIG_DEFAULTS } from '../config/defaults.js'
 import { type PipelineConfig, resolvePipelineConfig } from '../config/pipelineConfig.js'
 import { type AttendancePipeline, attendancePipeline } from '../streams/attendancePipeline.js'
 import { generateAttendance } from '../testing/attendanceGenerator.js'
+import { createAttendanceTopics } from '../testing/attendanceTopics.js'
 import type { KafkaBroker } from '../testing/kafka/kafkaBroker.js'
 import { startKafka } from '../testing/kafka/startKafka.js'
 import { auditOutcomes } from '../testing/outcomeAudit.js'
@@ -30,9 +32,11 @@ const HELP = `attendance-stream demo — the whole pipeline on an embedded Kafka
                        goes to stderr): npm run --silent demo -- --json | jq
 `
 
-// A Professional private app: 190 requests per rolling 10 s; the sink keeps 90% of it.
+// A Professional private app: 190 requests per rolling 10 s. No requestsPer10s is configured: the sink reads the
+// simulator's X-HubSpot-RateLimit-Max and keeps the default 5 % headroom, as it would with a real account.
 const SIMULATED_LIMIT = 190
-const BUDGET = 171
+const BUDGET =
+  SIMULATED_LIMIT - Math.floor(SIMULATED_LIMIT * CONFIG_DEFAULTS.hubspot.account.rateLimitHeadroom)
 
 interface DemoFlags {
   readonly records: number
@@ -183,17 +187,7 @@ export const runDemo = async (args: string[]): Promise<number> => {
       brokers: [...broker.brokers],
       logLevel: logLevel.ERROR,
     })
-    const admin = kafka.admin()
-    await admin.connect()
-    await admin.createTopics({
-      topics: [
-        { topic: topics.input, numPartitions: flags.partitions },
-        { topic: topics.results, numPartitions: 3 },
-        { topic: topics.errors, numPartitions: 3 },
-      ],
-      waitForLeaders: true,
-    })
-    await admin.disconnect()
+    await createAttendanceTopics(broker.brokers, topics, { input: flags.partitions, outcomes: 3 })
     say(
       `kafka: topics ${topics.input} (${flags.partitions} partitions) → ${topics.results}, ${topics.errors}`,
     )
@@ -323,7 +317,7 @@ const demoConfig = (
       resultsTopic: topics.results,
       errorsTopic: topics.errors,
     },
-    hubspot: { accounts: { default: { token, baseUrl, requestsPer10s: BUDGET } } },
+    hubspot: { accounts: { default: { token, baseUrl } } },
     limits: { commitIntervalMs: 1_000 },
   })
   if (isLeft(resolved)) throw new Error(`demo config: ${resolved.left.join('; ')}`)

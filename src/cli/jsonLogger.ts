@@ -1,5 +1,5 @@
-import type { Redactor } from './redact.js'
-import { createRedactor, isSecretKey, REDACTED } from './redact.js'
+import type { Redactor } from '../redact.js'
+import { createRedactor, isSecretKey, REDACTED } from '../redact.js'
 
 /**
  * A tiny structured logger for the service: one JSON object per line, `{ time, level, msg, ...fields }`.

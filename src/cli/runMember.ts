@@ -1,11 +1,14 @@
 import { isLeft } from 'fp-ts/lib/Either.js'
 import { collectDefaultMetrics, Registry } from 'prom-client'
+import { configSecrets } from '../config/configSecrets.js'
 import { loadConfig } from '../config/loadConfig.js'
 import { type AttendancePipeline, attendancePipeline } from '../streams/attendancePipeline.js'
+import { checkBrokerCertificate } from '../streams/checkBrokerCertificate.js'
+import { kafkaAccessFault } from '../streams/kafkaAccessFault.js'
+import { kafkaConfigOf } from '../streams/kafkaClientConfig.js'
 import { checkTopics, missingTopicsMessage, type TopicsToCreate } from './checkTopics.js'
 import { type OpsServer, startOpsServer } from './httpServer.js'
 import { createJsonLogger } from './jsonLogger.js'
-import { configSecrets } from './redact.js'
 
 export interface RunMemberOptions {
   readonly configFile?: string
@@ -23,6 +26,7 @@ export const EXIT = { ok: 0, failed: 1, badConfig: 2, missingTopics: 3, interrup
  * `attendance-stream run`: one consumer-group member until SIGTERM/SIGINT.
  *
  * Before anything else connects, the input, results and errors topics must exist (else: exit 3, naming each).
+ * A refused SASL login or an untrusted broker certificate exits 1 at once with one line naming the cause.
  * The first signal stops fetching, flushes open batches, writes their outcomes, commits and disconnects
  * (exit 0 after SIGTERM; 130 after SIGINT, as shells expect of an interrupted command), giving up on unfinished work after `limits.shutdownTimeoutMs` — that work is not committed, so the
  * group redoes it. A second signal exits at once (130) without committing anything more: what was committed
@@ -49,6 +53,9 @@ export const runMember = async (options: RunMemberOptions): Promise<number> => {
   collectDefaultMetrics({ register: registry })
 
   try {
+    // Before kafkajs, which would retry an untrusted certificate for seconds: one handshake says it at once.
+    const untrusted = await checkBrokerCertificate(kafkaConfigOf(config))
+    if (untrusted !== undefined) throw untrusted
     const topics = await checkTopics(config.kafka, options.createTopics)
     if (topics._tag === 'Missing') {
       log.error(missingTopicsMessage(topics.missing), { missing: topics.missing })
@@ -57,7 +64,10 @@ export const runMember = async (options: RunMemberOptions): Promise<number> => {
     if (topics.created.length > 0)
       log.warn('created missing topics (--create-topics)', { topics: topics.created })
   } catch (error) {
-    log.error('could not reach Kafka to check the topics', { brokers: config.kafka.brokers, error })
+    // A refused login or an untrusted certificate is one line naming the cause (kafkajs's error is the detail).
+    const access = kafkaAccessFault(error)
+    if (access !== undefined) log.error(access.message, { code: access.code, brokers: config.kafka.brokers })
+    else log.error('could not reach Kafka to check the topics', { brokers: config.kafka.brokers, error })
     return EXIT.failed
   }
 

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { Kafka, logLevel, Partitioners } from 'kafkajs'
 import { generateAttendance } from '../testing/attendanceGenerator.js'
+import { createAttendanceTopics, produceRecords } from '../testing/attendanceTopics.js'
 import type { KafkaBroker } from '../testing/kafka/kafkaBroker.js'
 import { startKafka } from '../testing/kafka/startKafka.js'
 import { type HubSpotSimulator, startHubSpotSimulator } from '../testing/simulator/index.js'
@@ -81,13 +81,17 @@ export const runSandbox = async (args: string[]): Promise<number> => {
     if (received !== undefined) return exitCodeOf(received)
     sim = await startHubSpotSimulator({ events: 'auto', contacts: 'auto' })
     say(`hubspot: simulator at ${sim.url} (creates any event, accepts any contact)`)
-    await createTopics(broker.brokers, partitions)
+    await createAttendanceTopics(broker.brokers, SANDBOX_TOPICS, { input: partitions })
     say(
       `kafka: topics ${SANDBOX_TOPICS.input} (${partitions} partitions), ${SANDBOX_TOPICS.results}, ${SANDBOX_TOPICS.errors}`,
     )
     writeFileSync(configFile, `${JSON.stringify(sandboxConfig(broker.brokers, sim.url), null, 2)}\n`)
     if (records > 0) {
-      await produce(broker.brokers, SANDBOX_TOPICS.input, records, 1, 0.03)
+      await produceRecords(
+        broker.brokers,
+        SANDBOX_TOPICS.input,
+        generateAttendance(records, { seed: 1, badShare: 0.03 }),
+      )
       say(`kafka: produced ${records} sample records into ${SANDBOX_TOPICS.input}`)
     }
     const cli = invocation()
@@ -131,8 +135,12 @@ export const runSandbox = async (args: string[]): Promise<number> => {
 // Ctrl-C is an interruption (130, as shells expect); SIGTERM is the normal way to stop a service (0).
 const exitCodeOf = (signal: NodeJS.Signals | undefined): number => (signal === 'SIGINT' ? 130 : 0)
 
+// The package's schema, from src/cli or dist/cli alike: editors then check the file a user edits.
+const CONFIG_SCHEMA = new URL('../../config.schema.json', import.meta.url).href
+
 /** A configuration `run` accepts as it is, the token apart (HUBSPOT_TOKEN, printed with the command). */
 export const sandboxConfig = (brokers: readonly string[], hubspotUrl: string) => ({
+  $schema: CONFIG_SCHEMA,
   kafka: {
     brokers: [...brokers],
     groupId: 'attendance-stream-sandbox',
@@ -142,46 +150,6 @@ export const sandboxConfig = (brokers: readonly string[], hubspotUrl: string) =>
   },
   hubspot: { accounts: { default: { baseUrl: hubspotUrl } } },
 })
-
-const kafkaClient = (brokers: readonly string[]) =>
-  new Kafka({ clientId: 'attendance-stream-sandbox', brokers: [...brokers], logLevel: logLevel.ERROR })
-
-const createTopics = async (brokers: readonly string[], partitions: number): Promise<void> => {
-  const admin = kafkaClient(brokers).admin()
-  await admin.connect()
-  try {
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: [
-        { topic: SANDBOX_TOPICS.input, numPartitions: partitions },
-        { topic: SANDBOX_TOPICS.results, numPartitions: 1 },
-        { topic: SANDBOX_TOPICS.errors, numPartitions: 1 },
-      ],
-    })
-  } finally {
-    await admin.disconnect()
-  }
-}
-
-const produce = async (
-  brokers: readonly string[],
-  topic: string,
-  records: number,
-  seed: number,
-  badShare: number,
-): Promise<void> => {
-  const producer = kafkaClient(brokers).producer({ createPartitioner: Partitioners.DefaultPartitioner })
-  await producer.connect()
-  try {
-    const all = [...generateAttendance(records, { seed, badShare })]
-    for (let from = 0; from < all.length; from += 1_000) {
-      const chunk = all.slice(from, from + 1_000)
-      await producer.send({ topic, messages: chunk.map(({ key, value }) => ({ key, value })) })
-    }
-  } finally {
-    await producer.disconnect()
-  }
-}
 
 /** `sandbox produce --config FILE`: generated records into the first input topic of that configuration. */
 const produceSample = async (args: string[]): Promise<number> => {
@@ -208,7 +176,7 @@ const produceSample = async (args: string[]): Promise<number> => {
   const records = count('records', values.records, 1_000, 1)
   // A fresh seed per call unless given: a second batch is new attendance, not the first one again.
   const seed = count('seed', values.seed, Date.now() % 2 ** 31, 0)
-  await produce(brokers, topic, records, seed, badShare)
+  await produceRecords(brokers, topic, generateAttendance(records, { seed, badShare }))
   process.stdout.write(`produced ${records} records into ${topic} at ${brokers.join(',')}\n`)
   return 0
 }

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs'
 import type { Either } from 'fp-ts/lib/Either.js'
 import { isLeft, left, right } from 'fp-ts/lib/Either.js'
-import { createRedactor, secretsIn } from '../cli/redact.js'
+import { createRedactor, secretsIn } from '../redact.js'
 import { CONFIG_DEFAULTS } from './defaults.js'
 import type { PipelineConfig } from './pipelineConfig.js'
 import { resolvePipelineConfig } from './pipelineConfig.js'
 import { attributeProblems } from './problems.js'
 import { RESERVED_NAMES } from './rules.js'
+import { readSslFiles } from './sslFiles.js'
 
 /**
  * The service's configuration: a JSON file, then environment variables on top (containers and secret stores
@@ -158,6 +159,10 @@ export const loadConfig = (options: LoadConfigOptions): Either<string[], Pipelin
   }
 
   const resolved = resolvePipelineConfig(merged)
-  if (!isLeft(resolved)) return resolved
+  if (!isLeft(resolved)) {
+    // A CA file that cannot be read is a configuration problem (exit 2), not a connection failure later.
+    const ssl = resolved.right.kafka.ssl === undefined ? undefined : readSslFiles(resolved.right.kafka.ssl)
+    return ssl !== undefined && isLeft(ssl) ? left([ssl.left]) : resolved
+  }
   return left(attributeProblems(resolved.left, fromEnv, createRedactor(rawSecrets)))
 }

@@ -9,10 +9,12 @@ import {
   BATCHING_RULES,
   BearerToken,
   closed,
+  HeadroomFraction,
   HostPort,
   HubSpotBaseUrl,
   Instant,
   isPlainObject,
+  jsonSchemaOf,
   NonEmptyString,
   NonNegativeInt,
   nonEmptyArray,
@@ -25,6 +27,7 @@ import {
   TimeZone,
   TopicName,
   ValueBytes,
+  withJsonSchema,
 } from './rules.js'
 
 export { CONFIG_DEFAULTS } from './defaults.js'
@@ -97,37 +100,40 @@ const AccountFields = closed(
     apiVersion: oneOf(HUBSPOT_API_VERSIONS),
     mode: oneOf(HUBSPOT_WRITE_MODES),
     requestsPer10s: PositiveInt,
+    rateLimitHeadroom: HeadroomFraction,
     dailyLimit: PositiveInt,
     maxInFlightRequests: PositiveInt,
     timeZone: TimeZone,
   },
 )
 
-/** One account: its fields, and exactly one way to authenticate (`token` or `oauth`). */
-export const HubSpotAccountInput = new t.Type<
-  t.TypeOf<typeof AccountFields>,
-  t.TypeOf<typeof AccountFields>,
-  unknown
->(
-  AccountFields.name,
-  AccountFields.is,
-  (u, c) => {
-    const decoded = AccountFields.validate(u, c)
-    if (!isPlainObject(u)) return decoded
-    const problems = isLeft(decoded) ? [...decoded.left] : []
-    const hasToken = u['token'] !== undefined
-    const hasOAuth = u['oauth'] !== undefined
-    if (!hasToken && !hasOAuth)
-      problems.push({
-        value: undefined,
-        context: [...c, { key: 'token', type: BearerToken, actual: undefined }],
-        message: 'missing, expected a token (or oauth: { clientId, clientSecret, refreshToken })',
-      })
-    if (hasToken && hasOAuth)
-      problems.push({ value: u, context: c, message: 'expected either token or oauth, not both' })
-    return problems.length > 0 ? t.failures(problems) : decoded
-  },
-  t.identity,
+/**
+ * One account: its fields, and exactly one way to authenticate (`token` or `oauth`). Its JSON Schema refuses
+ * both but requires neither: in a file the token is usually absent, coming from `HUBSPOT_TOKEN`.
+ */
+export const HubSpotAccountInput = withJsonSchema(
+  new t.Type<t.TypeOf<typeof AccountFields>, t.TypeOf<typeof AccountFields>, unknown>(
+    AccountFields.name,
+    AccountFields.is,
+    (u, c) => {
+      const decoded = AccountFields.validate(u, c)
+      if (!isPlainObject(u)) return decoded
+      const problems = isLeft(decoded) ? [...decoded.left] : []
+      const hasToken = u['token'] !== undefined
+      const hasOAuth = u['oauth'] !== undefined
+      if (!hasToken && !hasOAuth)
+        problems.push({
+          value: undefined,
+          context: [...c, { key: 'token', type: BearerToken, actual: undefined }],
+          message: 'missing, expected a token (or oauth: { clientId, clientSecret, refreshToken })',
+        })
+      if (hasToken && hasOAuth)
+        problems.push({ value: u, context: c, message: 'expected either token or oauth, not both' })
+      return problems.length > 0 ? t.failures(problems) : decoded
+    },
+    t.identity,
+  ),
+  () => ({ ...jsonSchemaOf(AccountFields), not: { required: ['token', 'oauth'] } }),
 )
 
 export const HubSpotConfigInput = closed(
@@ -204,7 +210,12 @@ const resolveAccount = (name: string, account: HubSpotAccountInput) => {
     baseUrl: account.baseUrl ?? d.baseUrl,
     apiVersion: account.apiVersion ?? d.apiVersion,
     mode: account.mode ?? d.mode,
-    requestsPer10s: account.requestsPer10s ?? d.requestsPer10s,
+    /**
+     * Set: the account's allowance per 10 s and a ceiling. Absent: start at `CONFIG_DEFAULTS`' 90 and follow
+     * HubSpot's `X-HubSpot-RateLimit-Max` less `rateLimitHeadroom` from the first response on.
+     */
+    requestsPer10s: account.requestsPer10s as number | undefined,
+    rateLimitHeadroom: account.rateLimitHeadroom ?? d.rateLimitHeadroom,
     /** Absent: no daily cap is enforced locally (HubSpot's own 429 DAILY still is). */
     dailyLimit: account.dailyLimit as number | undefined,
     maxInFlightRequests: account.maxInFlightRequests ?? d.maxInFlightRequests,

@@ -9,12 +9,23 @@
  * request and a fast successor land in one HubSpot window (a measured 101 in a window of 100).
  *
  * HubSpot counts per token across every process that uses it, so a consumer-group member takes `share` of the
- * configured allowance, and whatever HubSpot reports as remaining wins over our own count when it is lower
+ * account's allowance, and whatever HubSpot reports as remaining wins over our own count when it is lower
  * (another client is eating into the same allowance).
+ *
+ * The account's allowance is `requestsPerWindow` until a response carries `X-HubSpot-RateLimit-Max`; from then on
+ * it is that maximum less `headroom` (rounded down to whole requests: 190 → 181 at 5 %), so a Pro account is used
+ * as a Pro account without anyone configuring its tier. `ceiling`, when given, caps it whatever HubSpot says.
  */
 export interface RollingWindowBudgetOptions {
-  /** Requests per window for the whole account (all processes together). */
+  /** Requests per window for the whole account (all processes together) until HubSpot's headers tell. */
   readonly requestsPerWindow: number
+  /** The most requests per window to use, whatever HubSpot allows (an explicit `requestsPer10s`). Default: none. */
+  readonly ceiling?: number
+  /**
+   * The fraction of HubSpot's reported allowance left unused, for other clients of the token and for clock skew
+   * between us and HubSpot. In [0, 0.5]; default 0.05. Rounded down to whole requests.
+   */
+  readonly headroom?: number
   readonly windowMs?: number
   /** This process's fraction of `requestsPerWindow` and `dailyLimit`, in (0, 1]. */
   readonly share?: number
@@ -51,6 +62,9 @@ export interface BudgetSnapshot {
 
 /** HubSpot's rolling window: `X-HubSpot-RateLimit-Interval-Milliseconds` is 10,000. */
 export const DEFAULT_WINDOW_MS = 10_000
+
+/** The share of HubSpot's reported allowance left unused by default. */
+export const DEFAULT_RATE_LIMIT_HEADROOM = 0.05
 
 /** The next local midnight after `now`: HubSpot resets daily limits at midnight in the account's time zone. */
 export const nextLocalMidnight = (now: number): number => {
@@ -96,6 +110,8 @@ const validShare = (share: number): number => {
 /** One account's request budget: HubSpot's rolling window and daily allowance, times this process's share. */
 export class RollingWindowBudget {
   private readonly requestsPerWindow: number
+  private readonly ceiling: number
+  private readonly headroom: number
   private readonly dailyLimit: number | undefined
   private readonly dailyResetAt: (now: number) => number
   private windowMs: number
@@ -116,6 +132,12 @@ export class RollingWindowBudget {
       throw new RangeError(`requestsPerWindow must be ≥ 1, got ${options.requestsPerWindow}`)
     }
     this.requestsPerWindow = options.requestsPerWindow
+    this.ceiling = options.ceiling ?? Number.POSITIVE_INFINITY
+    if (!(this.ceiling >= 1)) throw new RangeError(`ceiling must be ≥ 1, got ${options.ceiling}`)
+    this.headroom = options.headroom ?? DEFAULT_RATE_LIMIT_HEADROOM
+    if (!(this.headroom >= 0 && this.headroom <= 0.5)) {
+      throw new RangeError(`headroom must be in [0, 0.5], got ${options.headroom}`)
+    }
     this.windowMs = options.windowMs ?? DEFAULT_WINDOW_MS
     this.share = validShare(options.share ?? 1)
     this.dailyLimit = options.dailyLimit
@@ -124,8 +146,22 @@ export class RollingWindowBudget {
 
   /** Requests this process may have in one window. Never 0: a member with a tiny share still makes progress. */
   get capacity(): number {
-    const account = Math.min(this.requestsPerWindow, this.hubspotMax ?? Number.POSITIVE_INFINITY)
-    return Math.max(1, Math.floor(account * this.share))
+    return Math.max(1, Math.floor(this.accountAllowance * this.share))
+  }
+
+  /** The whole account's requests per window as we use them: see the class comment. */
+  get accountAllowance(): number {
+    const max = this.hubspotMax
+    if (max === undefined) return Math.min(this.requestsPerWindow, this.ceiling)
+    return Math.min(this.ceiling, Math.max(1, max - Math.floor(max * this.headroom)))
+  }
+
+  /** How many requests `check` would let go at `now`, one after the other, before anything is answered. */
+  freeAt(now: number): number {
+    this.rollDailyPeriod(now)
+    if (this.dailyBlockedUntil > now || this.blockedUntil > now) return 0
+    this.prune(now)
+    return Math.max(0, this.capacity - this.inFlight - this.answered.length)
   }
 
   /** This process's fraction of the allowances, in (0, 1]. */

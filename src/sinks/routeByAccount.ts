@@ -23,6 +23,11 @@ export const routeByAccount = (
     }
     return sink.send(batch, options)
   },
+  capacity: {
+    available: (account) => sinks.get(account)?.capacity.available(account) ?? 0,
+    changes: merge(...[...sinks.values()].map((sink) => sink.capacity.changes)),
+  },
+  requestsPerWindow: () => new Map([...sinks.values()].flatMap((sink) => [...sink.requestsPerWindow()])),
   setShare: (share) => {
     for (const sink of sinks.values()) sink.setShare(share)
   },

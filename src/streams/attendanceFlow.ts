@@ -62,9 +62,13 @@ export function attendanceFlow(
   const onBatch = options.onBatch
   const toHubSpot: OperatorFunction<AttendanceRecord, AttendanceOutcome> = (records) =>
     records.pipe(
-      batchAttendance(options.batching),
+      // Late sealing: a batch leaves only when its account has a slot, so the sink holds no queue of its own and
+      // the batches it would have queued keep filling here.
+      batchAttendance({ sendCapacity: options.sink.capacity, ...options.batching }),
       onBatch === undefined ? identity : tap(onBatch),
-      sinkToHubSpot(options.sink, options.sinkToHubSpot),
+      // Batching lets go only what the sink has slots for (and everything on completion), so the sink, not this
+      // bound, limits what is in progress; a bound here would hold batches that already claimed a slot.
+      sinkToHubSpot(options.sink, { concurrency: Number.POSITIVE_INFINITY, ...options.sinkToHubSpot }),
       map(attendanceOutcome),
     )
   return (records) =>

@@ -1,9 +1,10 @@
-import { Kafka, type KafkaConfig, type logCreator, logLevel, type SASLOptions } from 'kafkajs'
+import { Kafka, type KafkaConfig, type logCreator, logLevel } from 'kafkajs'
 import type { Registry } from 'prom-client'
-import type { Observable } from 'rxjs'
+import { interval, type Observable, tap } from 'rxjs'
 import type { PipelineConfig } from '../config/pipelineConfig.js'
 import { AttendanceStreamError } from '../errors.js'
 import { kafkaJsPort } from '../member/kafkaJsPort.js'
+import type { KafkaPort } from '../member/kafkaPort.js'
 import type { MemberEvent } from '../member/memberEvents.js'
 import { type MemberLogger, runMember, type StopOptions } from '../member/runMember.js'
 import { createHubSpotClient, type HubSpotClient } from '../sinks/hubspot/client.js'
@@ -13,7 +14,13 @@ import { nextMidnightIn } from '../sinks/rollingWindowBudget.js'
 import { routeByAccount } from '../sinks/routeByAccount.js'
 import { SinkMetrics, type SinkMetricsSnapshot } from '../sinks/sinkMetrics.js'
 import { type AttendanceFlowSteps, attendanceFlow } from './attendanceFlow.js'
+import { checkBrokerCertificate } from './checkBrokerCertificate.js'
+import { fetchAheadLimit } from './fetchAhead.js'
+import { kafkaAccessFault } from './kafkaAccessFault.js'
+import { kafkaConfigOf } from './kafkaClientConfig.js'
 import { type PipelineCounters, registerPipelineMetrics } from './pipelineMetrics.js'
+
+export { kafkaConfigOf } from './kafkaClientConfig.js'
 
 /**
  * One consumer-group member of the whole pipeline: the generic member (src/member: Kafka in, outcomes out,
@@ -61,6 +68,11 @@ export interface AttendancePipeline {
   ready(): boolean
   /** Why `ready()` is false (not joined yet, stopping, an account's HubSpot outage), or undefined when ready. */
   notReadyBecause(): string | undefined
+  /**
+   * What `JSON.stringify(pipeline)` gives: readiness and counters. Without it the hot `events` (a Subject with
+   * its subscribers) would make `JSON.stringify` throw on a circular structure when a handle is logged.
+   */
+  toJSON(): { readonly ready: boolean; readonly notReadyBecause?: string; readonly metrics: PipelineMetrics }
 }
 
 /**
@@ -78,7 +90,10 @@ export function attendancePipeline(
   options: AttendancePipelineOptions = {},
 ): AttendancePipeline {
   const log = options.logger ?? silentLogger
-  const kafka = options.kafka ?? new Kafka({ ...kafkaConfigOf(config), logCreator: kafkaLogCreator(log) })
+  // Our own client only: a client passed in may not be configured as `config.kafka` says.
+  const kafkaConfig = options.kafka === undefined ? kafkaConfigOf(config) : undefined
+  const kafka =
+    options.kafka ?? new Kafka({ ...(kafkaConfig as KafkaConfig), logCreator: kafkaLogCreator(log) })
 
   const clients: Record<string, HubSpotClient> = { ...options.hubspotClients }
   for (const [name, account] of Object.entries(config.hubspot.accounts)) {
@@ -118,7 +133,8 @@ export function attendancePipeline(
         name,
         createHubSpotSink({
           client: { [name]: clients[name] as HubSpotClient },
-          requestsPer10s: account.requestsPer10s,
+          ...(account.requestsPer10s === undefined ? {} : { requestsPer10s: account.requestsPer10s }),
+          rateLimitHeadroom: account.rateLimitHeadroom,
           ...(account.dailyLimit === undefined ? {} : { dailyLimit: account.dailyLimit }),
           ...(account.timeZone === undefined ? {} : { dailyResetAt: nextMidnightIn(account.timeZone) }),
           maxInFlightRequests: account.maxInFlightRequests,
@@ -136,8 +152,15 @@ export function attendancePipeline(
     sinkMetrics,
   )
 
-  const flowCounters = { batches: 0, inputsInBatches: 0 }
-  const flow = attendanceFlow({
+  const flowCounters = { batches: 0, inputsInBatches: 0, recordsInBatches: 0 }
+  const snapshotCounters = (): PipelineCounters => ({ ...member.metrics(), ...flowCounters })
+  const published =
+    options.registry === undefined
+      ? undefined
+      : registerPipelineMetrics(options.registry, snapshotCounters, sink.metrics, () => sink.health(), {
+          accountLabel: (name) => config.hubspot.accounts[name]?.metricsLabel ?? name,
+        })
+  const attendance = attendanceFlow({
     decode: {
       maxValueBytes: config.limits.maxValueBytes,
       notBefore: config.decode.notBefore,
@@ -154,20 +177,26 @@ export function attendancePipeline(
     onBatch: (batch) => {
       flowCounters.batches++
       flowCounters.inputsInBatches += batch.inputs.length
+      flowCounters.recordsInBatches += batch.records.length
     },
   })
+  const flow: typeof attendance =
+    published === undefined
+      ? attendance
+      : (records) => attendance(records).pipe(tap((outcome) => published.observeOutcome(outcome)))
 
+  const port = kafkaJsPort({
+    kafka,
+    groupId: config.kafka.groupId,
+    topics: config.kafka.inputTopics,
+    fromBeginning: config.kafka.fromBeginning,
+    ...(config.kafka.sessionTimeoutMs === undefined
+      ? {}
+      : { sessionTimeoutMs: config.kafka.sessionTimeoutMs }),
+    logger: log,
+  })
   const member = runMember({
-    kafka: kafkaJsPort({
-      kafka,
-      groupId: config.kafka.groupId,
-      topics: config.kafka.inputTopics,
-      fromBeginning: config.kafka.fromBeginning,
-      ...(config.kafka.sessionTimeoutMs === undefined
-        ? {}
-        : { sessionTimeoutMs: config.kafka.sessionTimeoutMs }),
-      logger: log,
-    }),
+    kafka: kafkaConfig?.ssl === undefined ? port : afterCertificateCheck(port, kafkaConfig),
     inputTopics: config.kafka.inputTopics,
     outcomeTopics: { results: config.kafka.resultsTopic, errors: config.kafka.errorsTopic },
     flow,
@@ -181,10 +210,33 @@ export function attendancePipeline(
   })
   // The account's budget is shared by the group: each member takes the share of the partitions it owns.
   member.events.subscribe((event) => {
-    if (event.type === 'assigned') sink.setShare(event.share)
+    if (event.type === 'assigned') {
+      sink.setShare(event.share)
+      followSink()
+    }
   })
 
+  // Fetch-ahead follows the sink: hold what the next two windows of requests can carry, not the whole
+  // `maxInFlightRecords` (at 4 requests/s, 10,000 records would wait 25 s here, to be redone after a crash).
+  // Accounts not heard from yet keep the configured bound: their allowance is unknown until they answer.
+  const followSink = (): void => {
+    const perWindow = sink.requestsPerWindow()
+    if (perWindow.size < Object.keys(config.hubspot.accounts).length) return
+    const { batches, recordsInBatches, inputsInBatches } = flowCounters
+    const mergedRecordsPerInput = inputsInBatches === 0 ? 1 : Math.max(1, recordsInBatches / inputsInBatches)
+    member.setMaxInFlightRecords(
+      fetchAheadLimit({
+        requestsPerWindow: [...perWindow.values()].reduce((sum, n) => sum + n, 0),
+        recordsPerRequest: config.batching.maxBatchSize * (batches === 0 ? 1 : mergedRecordsPerInput),
+        ceiling: config.limits.maxInFlightRecords,
+      }),
+    )
+  }
+  const following = interval(1_000).subscribe(followSink)
+
   const closeSink = async (): Promise<void> => {
+    following.unsubscribe()
+    published?.close()
     await sink.close()
     await Promise.allSettled(
       Object.entries(clients)
@@ -194,14 +246,10 @@ export function attendancePipeline(
   }
   const done = member.done.then(closeSink, async (error: unknown) => {
     await closeSink()
-    throw error
+    // A refused login or an untrusted certificate: say so, not "Kafka unavailable" (which would be retried).
+    throw kafkaAccessFault(error) ?? error
   })
   done.catch(() => undefined)
-
-  const snapshotCounters = (): PipelineCounters => ({ ...member.metrics(), ...flowCounters })
-  if (options.registry !== undefined) {
-    registerPipelineMetrics(options.registry, snapshotCounters, sink.metrics, () => sink.health())
-  }
 
   // An account whose outage gate is open holds its records: the member still runs, but is not doing its job.
   const notReadyBecause = (): string | undefined => {
@@ -213,6 +261,7 @@ export function attendancePipeline(
       .join('; ')
   }
 
+  const metrics = (): PipelineMetrics => ({ ...snapshotCounters(), sink: sink.metrics.snapshot() })
   return {
     stop: async (stopOptions) => {
       await member.stop(stopOptions)
@@ -220,9 +269,40 @@ export function attendancePipeline(
     },
     done,
     events: member.events,
-    metrics: () => ({ ...snapshotCounters(), sink: sink.metrics.snapshot() }),
+    metrics,
     ready: () => notReadyBecause() === undefined,
     notReadyBecause,
+    toJSON: () => {
+      const why = notReadyBecause()
+      return {
+        ready: why === undefined,
+        ...(why === undefined ? {} : { notReadyBecause: why }),
+        metrics: metrics(),
+      }
+    },
+  }
+}
+
+/**
+ * The port, with the broker's certificate checked once before its first connection (the member's first call
+ * is on one of these three): an untrusted certificate fails the member at once, instead of after kafkajs's
+ * retries (see {@link checkBrokerCertificate}).
+ */
+const afterCertificateCheck = (port: KafkaPort, kafkaConfig: KafkaConfig): KafkaPort => {
+  let checked: Promise<void> | undefined
+  const checkedFirst =
+    <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      checked ??= checkBrokerCertificate(kafkaConfig).then((fault) => {
+        if (fault !== undefined) throw fault
+      })
+      await checked
+      return call(...args)
+    }
+  return {
+    consumer: { ...port.consumer, start: checkedFirst((listener) => port.consumer.start(listener)) },
+    producer: { ...port.producer, connect: checkedFirst(() => port.producer.connect()) },
+    admin: { ...port.admin, partitionCounts: checkedFirst((topics) => port.admin.partitionCounts(topics)) },
   }
 }
 
@@ -238,14 +318,3 @@ const kafkaLogCreator =
     // A fault it gives up on reaches the pipeline as a crash or a failed send, and is logged as an error there.
     if (level === logLevel.ERROR || level === logLevel.WARN) log.warn(`kafkajs: ${message}`, fields)
   }
-
-/** The kafkajs client settings of a pipeline config (SASL/TLS passed through). */
-export const kafkaConfigOf = (config: Pick<PipelineConfig, 'kafka'>): KafkaConfig => ({
-  clientId: config.kafka.clientId,
-  brokers: [...config.kafka.brokers],
-  logLevel: logLevel.WARN,
-  ...(config.kafka.ssl === undefined ? {} : { ssl: config.kafka.ssl as KafkaConfig['ssl'] }),
-  ...(config.kafka.sasl === undefined
-    ? {}
-    : { sasl: { ...config.kafka.sasl, password: config.kafka.sasl.password.reveal() } as SASLOptions }),
-})

@@ -115,11 +115,11 @@ export function batchAttendance(
   options: BatchOptions = {},
 ): OperatorFunction<AttendanceRecord, AttendanceBatch> {
   const settings = resolveBatchOptions(options)
-  const { scheduler, onStats } = settings
+  const { scheduler, onStats, sendCapacity } = settings
   return (source) =>
     new Observable<AttendanceBatch>((subscriber) => {
       const nextId = settings.newIdSource()
-      const accumulator = new BatchAccumulator(settings, nextId)
+      const accumulator = new BatchAccumulator(settings, nextId, sendCapacity !== undefined)
       // Emissions go through one queue drained by the outermost call, so a subscriber that feeds the source
       // from inside next() can't get batches out of order, or lose sealed ones to a nested completion.
       let queue: AttendanceBatch[] = []
@@ -172,8 +172,32 @@ export function batchAttendance(
         for (const batch of batches) queue.push(batch)
         drain()
       }
+      /**
+       * Lets ready batches of `account` go while the sink has slots for them, the best first (chooseBatch). Each
+       * batch handed on claims its slot at once (the sink counts it synchronously), so `available` shrinks as
+       * we go; the bound on the loop also covers a batch that is only queued because we are already emitting.
+       */
+      const dispatch = (account: string): void => {
+        if (sendCapacity === undefined) return
+        let slots = sendCapacity.available(account)
+        while (slots > 0 && !subscriber.closed) {
+          const batch = accumulator.take(account, scheduler.now(), settings)
+          if (batch === undefined || !report()) return
+          emit([batch])
+          slots = Math.min(slots - 1, sendCapacity.available(account))
+        }
+      }
+      const dispatchEach = (accounts: readonly string[]): void => {
+        for (const account of new Set(accounts)) dispatch(account)
+      }
       const onDeadline = (): void => {
         timer = undefined
+        if (sendCapacity !== undefined) {
+          const accounts = accumulator.markDue(scheduler.now())
+          arm()
+          dispatchEach(accounts)
+          return
+        }
         const due = accumulator.sealDue(scheduler.now())
         arm()
         if (due.length > 0 && report()) emit(due)
@@ -187,6 +211,13 @@ export function batchAttendance(
       }
 
       subscriber.add(stop)
+      if (sendCapacity !== undefined) {
+        subscriber.add(
+          sendCapacity.changes.subscribe((account) => {
+            if (accumulator.hasReady(account)) dispatch(account)
+          }),
+        )
+      }
       subscriber.add(
         source.subscribe({
           next: (record) => {
@@ -200,8 +231,9 @@ export function batchAttendance(
               emit([failedBatch(record, error, nextId, scheduler)])
               return
             }
-            const { opened, sealed } = added
+            const { opened, sealed, ready } = added
             if (opened) arm()
+            if (ready.length > 0) return dispatchEach(ready)
             if (!opened && sealed.length === 0) return
             if (report()) emit(sealed)
           },

@@ -7,7 +7,10 @@ import type { SinkOutcome } from '../sinks/sinkOutcome.js'
 
 /** Settings of {@link sinkToHubSpot}. */
 export interface SinkToHubSpotOptions {
-  /** Batches handed to the sink at once (waiting for budget included). Default 16. */
+  /**
+   * Batches handed to the sink at once (waiting for budget included); `Infinity` for no bound (when batching
+   * already lets go only what the sink has slots for, as in `attendanceFlow`). Default 16.
+   */
   readonly concurrency?: number
 }
 
@@ -45,10 +48,10 @@ export function sinkToHubSpot(
   options: SinkToHubSpotOptions = {},
 ): OperatorFunction<AttendanceBatch, SinkOutcome> {
   const concurrency = options.concurrency ?? 16
-  if (!(Number.isInteger(concurrency) && concurrency >= 1)) {
+  if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency >= 1)) {
     throw new AttendanceStreamError(
       'INVALID_CONFIG',
-      `concurrency must be an integer ≥ 1, got ${concurrency}`,
+      `concurrency must be an integer ≥ 1 or Infinity, got ${concurrency}`,
       {
         context: { concurrency },
       },

@@ -7,6 +7,7 @@
  */
 
 export * from './attendanceGenerator.js'
+export * from './attendanceTopics.js'
 export * from './fakeKafka.js'
 export * from './kafka/index.js'
 export * from './outcomeAudit.js'

@@ -127,7 +127,14 @@ describe('attendance-stream run as a child process', () => {
     expect((await fetch(metricsUrl.replace('/metrics', '/healthz'))).status).toBe(200)
     const metrics = await (await fetch(metricsUrl)).text()
     expect(metrics).toMatch(/^attendance_records_in_total [1-9]\d*$/m)
-    expect(metrics).toMatch(/^attendance_hubspot_requests\{account="default",outcome="success"\} [1-9]\d*$/m)
+    expect(metrics).toMatch(
+      /^attendance_hubspot_requests_total\{account="default",outcome="success"\} [1-9]\d*$/m,
+    )
+    expect(metrics).toMatch(/^# TYPE attendance_hubspot_requests_total counter$/m)
+    expect(metrics).toMatch(
+      /^attendance_hubspot_request_duration_seconds_count\{account="default"\} [1-9]\d*$/m,
+    )
+    expect(metrics).toMatch(/^attendance_record_latency_seconds_count [1-9]\d*$/m)
 
     const signalled = Date.now()
     first.child.kill('SIGTERM')

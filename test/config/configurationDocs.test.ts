@@ -12,10 +12,10 @@ const jsonBlocks = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map(
 
 describe('docs/configuration.md', () => {
   it('has examples that resolve (the minimal one once a token is added)', () => {
-    expect(jsonBlocks).toHaveLength(2)
-    const [minimal, full] = jsonBlocks as [Record<string, Record<string, unknown>>, unknown]
+    expect(jsonBlocks).toHaveLength(3)
+    const [minimal, ...others] = jsonBlocks as [Record<string, Record<string, unknown>>, ...unknown[]]
     const withToken = { ...minimal, hubspot: { accounts: { default: { token: 'pat-x' } } } }
-    for (const example of [withToken, full]) {
+    for (const example of [withToken, ...others]) {
       const resolved = resolvePipelineConfig(example)
       expect(isRight(resolved) ? [] : resolved.left).toEqual([])
     }

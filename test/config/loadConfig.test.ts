@@ -5,6 +5,7 @@ import type { Either } from 'fp-ts/lib/Either.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config/loadConfig.js'
 import type { PipelineConfig } from '../../src/config/pipelineConfig.js'
+import { kafkaConfigOf } from '../../src/streams/kafkaClientConfig.js'
 import { config, problems, secret } from './configResults.js'
 
 const TOKEN = 'pat-na1-0a1b2c3d-1111-2222-3333-444455556666'
@@ -235,5 +236,38 @@ describe('loadConfig', () => {
       token: undefined,
       oauth: { clientId: secret('cid'), clientSecret: secret('csecret'), refreshToken: secret('rtoken') },
     })
+  })
+})
+
+describe('loadConfig: kafka.ssl.caFile', () => {
+  const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
+  const withSsl = (ssl: unknown) => ({ ...fileConfig, kafka: { ...fileConfig.kafka, ssl } })
+  const env = { HUBSPOT_TOKEN: TOKEN }
+
+  it('accepts a readable PEM file, and kafkaConfigOf hands kafkajs its text as ca (the other options kept)', () => {
+    const caFile = join(dir, 'ca.pem')
+    writeFileSync(caFile, PEM)
+    const resolved = config(
+      loadConfig({ file: writeConfig(withSsl({ caFile, minVersion: 'TLSv1.2' })), env }),
+    )
+    expect(resolved.kafka.ssl).toEqual({ caFile, minVersion: 'TLSv1.2' })
+    expect(kafkaConfigOf(resolved).ssl).toEqual({ ca: PEM, minVersion: 'TLSv1.2' })
+  })
+
+  it('names an unreadable or non-PEM file, an empty path, and ca together with caFile, before connecting', () => {
+    const missing = join(dir, 'nowhere.pem')
+    expect(problems(loadConfig({ file: writeConfig(withSsl({ caFile: missing })), env }))).toEqual([
+      `kafka.ssl.caFile: cannot read ${JSON.stringify(missing)} (ENOENT)`,
+    ])
+    const notPem = writeConfig({ not: 'a certificate' })
+    expect(problems(loadConfig({ file: writeConfig(withSsl({ caFile: notPem })), env }))).toEqual([
+      `kafka.ssl.caFile: ${JSON.stringify(notPem)} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+    ])
+    expect(problems(loadConfig({ file: writeConfig(withSsl({ caFile: ' ' })), env }))).toEqual([
+      'kafka.ssl.caFile: expected a path to a PEM file (a non-empty string), got a string of 1 characters',
+    ])
+    expect(problems(loadConfig({ file: writeConfig(withSsl({ caFile: missing, ca: PEM })), env }))).toEqual([
+      'kafka.ssl: either ca (PEM text) or caFile (a path), not both',
+    ])
   })
 })

@@ -41,7 +41,8 @@ describe('resolvePipelineConfig', () => {
             baseUrl: 'https://api.hubapi.com',
             apiVersion: '2026-09',
             mode: 'create',
-            requestsPer10s: 90,
+            requestsPer10s: undefined,
+            rateLimitHeadroom: 0.05,
             dailyLimit: undefined,
             maxInFlightRequests: 4,
             timeZone: undefined,
@@ -54,7 +55,7 @@ describe('resolvePipelineConfig', () => {
       batching: { maxBatchSize: 100, maxBatchBytes: 524_288, maxWaitMs: 1000, maxOpenBatches: 10_000 },
       retry: { baseDelayMs: 500, maxDelayMs: 30_000, maxAttempts: 6, maxElapsedMs: 300_000 },
       limits: {
-        maxInFlightRecords: 10_000,
+        maxInFlightRecords: 50_000,
         maxValueBytes: 65_536,
         drainTimeoutMs: 30_000,
         shutdownTimeoutMs: 30_000,
@@ -121,10 +122,12 @@ describe('resolvePipelineConfig', () => {
       apiVersion: '2026-03',
       mode: 'upsert',
       requestsPer10s: 180,
+      rateLimitHeadroom: 0.05,
       dailyLimit: 500_000,
       maxInFlightRequests: 8,
     })
-    expect(resolved.hubspot.accounts['us']?.requestsPer10s).toBe(90)
+    // Not set: the sink starts at 90 and follows HubSpot's headers.
+    expect(resolved.hubspot.accounts['us']?.requestsPer10s).toBeUndefined()
     expect(resolved.hubspot.timeouts).toEqual({ connectMs: 1000, headersMs: 30_000, bodyMs: 30_000 })
     expect(resolved.batching.maxBatchSize).toBe(50)
     expect(resolved.batching.maxWaitMs).toBe(1000)

@@ -293,6 +293,19 @@ describe('createHubSpotSink', () => {
     expect(fake.calls).toHaveLength(1)
   })
 
+  it("names HubSpot's status and category once when the client's message already says them", async () => {
+    const fake = fakeClient(() =>
+      failure('unauthenticated', {
+        category: 'INVALID_AUTHENTICATION',
+        message: 'HubSpot 401 INVALID_AUTHENTICATION: Authentication credentials not found.',
+      }),
+    )
+    const error = await settle(sinkWith(fake.client).send(batchOf([record(1, 0)]))).catch((e: unknown) => e)
+    expect((error as Error).message).toBe(
+      'HubSpot did not accept the token of account "default": 401 INVALID_AUTHENTICATION: Authentication credentials not found.',
+    )
+  })
+
   it('a 404 that is not OBJECT_NOT_FOUND is an unknown endpoint: a config fault that stops, or is dead-lettered', async () => {
     const stopping = fakeClient(() => failure('notFound', { category: 'NOT_FOUND' }))
     const error = await settle(sinkWith(stopping.client).send(batchOf([record(1, 0)]))).catch(
@@ -419,7 +432,8 @@ describe('createHubSpotSink', () => {
     await settle(Promise.all(sends))
     expect(fake.calls.map((c) => c.at - 1_000_000)).toEqual([0, 10_000, 20_000])
     expect(sink.metrics.snapshot().accounts.default?.budget).toMatchObject({
-      capacity: 90,
+      // No requestsPer10s given: HubSpot's max 100 less 5 % headroom.
+      capacity: 95,
       inFlight: 0,
       maxInFlight: 1,
     })

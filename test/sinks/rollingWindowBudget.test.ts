@@ -121,7 +121,45 @@ describe('RollingWindowBudget', () => {
     budget.observe({ remaining: 80, max: 100, intervalMs: 10_000 }, 0, 10)
     expect(budget.inUse(10)).toBe(10)
     budget.observe({ max: 40 }, 0, 10)
-    expect(budget.capacity).toBe(20)
+    // 40 less 5 % headroom (2), times the share 0.5.
+    expect(budget.capacity).toBe(19)
+  })
+
+  it("follows the account's real allowance from X-HubSpot-RateLimit-Max, less the headroom in whole requests", () => {
+    const budget = new RollingWindowBudget({ requestsPerWindow: 90 })
+    expect(budget.capacity).toBe(90)
+    budget.observe({ max: 190 }, 0, 1)
+    // 5 % of 190 is 9.5: 9 whole requests are kept back.
+    expect(budget.capacity).toBe(181)
+    budget.observe({ max: 250 }, 0, 2)
+    expect(budget.capacity).toBe(238)
+    const exact = new RollingWindowBudget({ requestsPerWindow: 90, headroom: 0 })
+    exact.observe({ max: 110 }, 0, 1)
+    expect(exact.capacity).toBe(110)
+    const grouped = new RollingWindowBudget({ requestsPerWindow: 90, share: 1 / 3 })
+    grouped.observe({ max: 190 }, 0, 1)
+    expect(grouped.capacity).toBe(60)
+    expect(() => new RollingWindowBudget({ requestsPerWindow: 90, headroom: 0.6 })).toThrow(RangeError)
+  })
+
+  it('keeps an explicit ceiling whatever HubSpot allows, and still adopts a smaller HubSpot max', () => {
+    const budget = new RollingWindowBudget({ requestsPerWindow: 100, ceiling: 100 })
+    budget.observe({ max: 190 }, 0, 1)
+    expect(budget.capacity).toBe(100)
+    budget.observe({ max: 100 }, 0, 2)
+    expect(budget.capacity).toBe(95)
+  })
+
+  it('freeAt counts the requests check would let go before any answer', () => {
+    const budget = new RollingWindowBudget({ requestsPerWindow: 10, windowMs: 1_000 })
+    expect(budget.freeAt(0)).toBe(10)
+    sendAll(budget, 0, 4)
+    budget.take(0)
+    expect(budget.freeAt(0)).toBe(5)
+    expect(budget.freeAt(999)).toBe(5)
+    expect(budget.freeAt(1_000)).toBe(9)
+    budget.blockUntil(2_000)
+    expect(budget.freeAt(1_500)).toBe(0)
   })
 
   it('stops at the daily cap (times share) until the injected reset time, then starts a new day', () => {

@@ -51,6 +51,8 @@ const recorded = (b: AttendanceBatch): SinkOutcome[] =>
 
 const stubSink = (send: HubSpotSink['send']): HubSpotSink => ({
   send,
+  capacity: { available: () => Number.POSITIVE_INFINITY, changes: EMPTY },
+  requestsPerWindow: () => new Map(),
   setShare() {},
   metrics: new SinkMetrics(),
   gateTransitions: EMPTY,

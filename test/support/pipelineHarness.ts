@@ -83,14 +83,18 @@ export const waitUntil = async (
 }
 
 /** Reads the outcome topics back until every input has an outcome (or `timeoutMs` passed), and returns the audit. */
-export const auditUntilComplete = async (
-  topics: PipelineTopics,
+export const auditUntilComplete = (topics: PipelineTopics, timeoutMs = 120_000): Promise<OutcomeAudit> =>
+  auditTopicsUntilComplete({ ...topics, inputs: [topics.input] }, timeoutMs)
+
+/** {@link auditUntilComplete} for a pipeline reading several input topics. */
+export const auditTopicsUntilComplete = async (
+  topics: { readonly inputs: readonly string[]; readonly results: string; readonly errors: string },
   timeoutMs = 120_000,
 ): Promise<OutcomeAudit> => {
   const audit = () =>
     auditOutcomes({
       brokers: testBrokers(),
-      inputTopics: [topics.input],
+      inputTopics: topics.inputs,
       resultsTopic: topics.results,
       errorsTopic: topics.errors,
     })

@@ -5,6 +5,7 @@ import { CONFIG_DEFAULTS } from '../../config/defaults.js'
 import { BATCHING_RULES } from '../../config/rules.js'
 import { AttendanceStreamError } from '../../errors.js'
 import type { BatchingStats } from './batchAccumulator.js'
+import type { SendCapacity } from './sendCapacity.js'
 
 /** The bounds of `batchAttendance`; each is optional, see {@link DEFAULT_BATCH_OPTIONS}. */
 export interface BatchOptions {
@@ -16,6 +17,18 @@ export interface BatchOptions {
   readonly maxWaitMs?: number
   /** Open batches held at once; when full, the oldest is emitted early. Default 10,000. */
   readonly maxOpenBatches?: number
+  /**
+   * The sink's free slots per account (`HubSpotSink.capacity`). With it, batching seals late: a batch that is due
+   * (or full) while its account has no slot free stays here, a due one still taking records of its key, and goes
+   * when a slot opens, the account's ready batches chosen by fill and age (see `agingMs`). Without it, batches
+   * leave the moment they are full or due.
+   */
+  readonly sendCapacity?: SendCapacity
+  /**
+   * When a slot opens, a full batch goes before an older partial one unless that one has waited
+   * `(1 − fill) × agingMs` longer. Only with `sendCapacity`. Default 10,000 (HubSpot's window).
+   */
+  readonly agingMs?: number
   /** Clock and timers. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike
   /**
@@ -36,10 +49,15 @@ export interface BatchSettings {
   readonly maxBatchBytes: number
   readonly maxWaitMs: number
   readonly maxOpenBatches: number
+  readonly sendCapacity: SendCapacity | undefined
+  readonly agingMs: number
   readonly scheduler: SchedulerLike
   readonly newIdSource: () => () => string
   readonly onStats: ((stats: BatchingStats) => void) | undefined
 }
+
+/** How long a wait is worth a whole batch of fill, by default: HubSpot's rolling window. */
+export const DEFAULT_AGING_MS = 10_000
 
 /** The contract's defaults: 100 contacts, 512 KiB, 1 s, 10,000 open batches (`CONFIG_DEFAULTS.batching`). */
 export const DEFAULT_BATCH_OPTIONS = CONFIG_DEFAULTS.batching
@@ -60,11 +78,15 @@ export function resolveBatchOptions(options: BatchOptions): BatchSettings {
   const maxOpenBatches = checked('maxOpenBatches')
   const maxWaitMs = checked('maxWaitMs')
   const { idPrefix } = options
+  const agingMs = options.agingMs ?? DEFAULT_AGING_MS
+  if (!(Number.isFinite(agingMs) && agingMs > 0)) throw invalid('agingMs', agingMs, 'a number > 0')
   return {
     maxBatchSize,
     maxBatchBytes,
     maxWaitMs,
     maxOpenBatches,
+    sendCapacity: options.sendCapacity,
+    agingMs,
     scheduler: options.scheduler ?? asyncScheduler,
     newIdSource: idPrefix === undefined ? () => processWideId : () => counterFrom(idPrefix),
     onStats: options.onStats,

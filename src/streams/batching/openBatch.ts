@@ -26,6 +26,12 @@ export class OpenBatch {
   readonly records: AttendanceRecord[] = []
   /** Body size of `{ inputs }` in bytes, kept up to date per record instead of re-stringifying the batch. */
   bytes = EMPTY_REQUEST_BYTES
+  /**
+   * `collecting` until `maxWaitMs` is up (in the accumulator's deadline list); then, when the account has no slot
+   * free, `overdue`: still taking records of its key while it waits; `closed` once full (or evicted): it waits for
+   * a slot but takes nothing more.
+   */
+  state: 'collecting' | 'overdue' | 'closed' = 'collecting'
   /** Neighbours in opening order: the accumulator's list, oldest first, for O(1) eviction and deadlines. */
   older: OpenBatch | undefined = undefined
   newer: OpenBatch | undefined = undefined

@@ -1,3 +1,5 @@
+import type { SaslSslListener } from './saslSslListener.js'
+
 /** A running Kafka broker, wherever it came from, and how to let go of it. */
 export interface KafkaBroker {
   /** `host:port` bootstrap addresses for kafkajs. */
@@ -27,6 +29,8 @@ export interface LocalKafkaBroker extends KafkaBroker {
   readonly startBroker: () => Promise<void>
   /** `stopBroker()` then `startBroker()`. */
   readonly restart: () => Promise<void>
+  /** The SASL_SSL listener and its CA, when started with the `saslSsl` option. */
+  readonly saslSsl?: SaslSslListener
 }
 
 /** The Kafka version the embedded broker runs unless `KAFKA_VERSION` says otherwise. */

@@ -5,9 +5,18 @@ import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AttendanceStreamError } from '../../errors.js'
+import { generateBrokerCertificates } from './brokerCertificates.js'
 import { freeLoopbackPort } from './freePort.js'
 import { DEFAULT_KAFKA_VERSION, type LocalKafkaBroker } from './kafkaBroker.js'
 import { brokerLog4jPath, defaultCacheDir, ensureKafkaJars, javaMajorVersion } from './kafkaJars.js'
+import {
+  type SaslSslListener,
+  type SaslSslOptions,
+  saslSslListenerEntries,
+  saslSslProperties,
+  saslSslUsersProblem,
+  scramFormatArguments,
+} from './saslSslListener.js'
 import { waitForMetadata } from './waitForMetadata.js'
 
 /** How the embedded broker is started. */
@@ -24,6 +33,13 @@ export interface LocalKafkaBrokerOptions {
   readonly defaultPartitions?: number
   /** Progress lines (fetching jars); broker output is kept and shown only when start-up fails. */
   readonly log?: (line: string) => void
+  /**
+   * Also open a SASL_SSL listener for clients, as production clusters have: SCRAM-SHA-512 and/or PLAIN users,
+   * and a CA and broker certificate made at start in the broker's temp folder (removed on stop). The handle's
+   * `saslSsl` gives its address and the CA to trust. The plaintext listener (`brokers`) stays open, for setting
+   * up topics and reading results without credentials, and it is also the controller's and inter-broker one.
+   */
+  readonly saslSsl?: SaslSslOptions
 }
 
 const START_ATTEMPTS = 3
@@ -41,6 +57,17 @@ const OUTPUT_LINES_KEPT = 60
  *
  * `stopBroker()` / `startBroker()` / `restart()` take the broker down cleanly and bring it back on the same
  * ports with the same data (topics, records, committed offsets): a Kafka outage for a test or a user to ride out.
+ *
+ * With `saslSsl`, the broker also listens for SASL_SSL clients (`broker.saslSsl.brokers`), whose certificate is
+ * signed by a CA made for this broker alone (`broker.saslSsl.caPem` / `caFile`); SCRAM credentials are stored
+ * when the storage is formatted, PLAIN users are listed in the broker's config. These are test credentials:
+ * they sit in the broker's temp folder and, for a second, on the formatting JVM's command line.
+ *
+ * @example
+ * const kafka = await startLocalKafkaBroker({
+ *   saslSsl: { users: [{ mechanism: 'scram-sha-512', username: 'attendance', password: 'attendance-secret' }] },
+ * })
+ * // kafka.saslSsl.brokers, with ssl: { ca: kafka.saslSsl.caPem } and the user's sasl options
  */
 export const startLocalKafkaBroker = async (
   options: LocalKafkaBrokerOptions = {},
@@ -56,6 +83,8 @@ export const startLocalKafkaBroker = async (
         : `Java 17+ is required to run the embedded Kafka broker, found Java ${major}`,
     )
   }
+  const usersProblem = options.saslSsl === undefined ? undefined : saslSslUsersProblem(options.saslSsl.users)
+  if (usersProblem !== undefined) throw new AttendanceStreamError('BROKER_START_FAILED', usersProblem)
   const libDir = await ensureKafkaJars(kafkaVersion, options.cacheDir ?? defaultCacheDir(), options.log)
 
   let lastError: unknown
@@ -82,8 +111,18 @@ const startOnce = async (
 ): Promise<LocalKafkaBroker> => {
   const dir = mkdtempSync(join(tmpdir(), 'attendance-stream-kafka-'))
   const [port, controllerPort] = [await freeLoopbackPort(), await freeLoopbackPort()]
+  const secured =
+    options.saslSsl === undefined
+      ? undefined
+      : await securedListener(dir, java, options.saslSsl).catch((error: unknown) => {
+          rmSync(dir, { recursive: true, force: true })
+          throw error
+        })
   const propertiesFile = join(dir, 'server.properties')
-  writeFileSync(propertiesFile, serverProperties(dir, port, controllerPort, options.defaultPartitions ?? 1))
+  writeFileSync(
+    propertiesFile,
+    serverProperties(dir, port, controllerPort, options.defaultPartitions ?? 1, secured?.properties),
+  )
 
   const heap = `${options.heapMb ?? 512}m`
   const javaArgs = [
@@ -103,6 +142,9 @@ const startOnce = async (
       CLUSTER_ID: clusterId,
       PROPERTIES: propertiesFile,
       FORMAT: format ? '1' : '0',
+      FORMAT_ARGS: (options.saslSsl === undefined ? [] : scramFormatArguments(options.saslSsl.users)).join(
+        '\n',
+      ),
     })
   const clusterId = randomBytes(16).toString('base64url')
   const brokers = [`127.0.0.1:${port}`]
@@ -154,6 +196,7 @@ const startOnce = async (
     source: 'local',
     kafkaVersion,
     readyMs,
+    ...(secured === undefined ? {} : { saslSsl: secured.listener }),
     stop,
     stopBroker,
     startBroker,
@@ -213,17 +256,43 @@ const launchWatchdog = (env: Record<string, string>): BrokerProcess => {
   }
 }
 
-const serverProperties = (dir: string, port: number, controllerPort: number, partitions: number): string =>
+/** The SASL_SSL listener on a port of its own: its certificates, its broker settings, and its handle. */
+const securedListener = async (dir: string, java: string, options: SaslSslOptions) => {
+  const port = await freeLoopbackPort()
+  const certificates = await generateBrokerCertificates(dir, {
+    java,
+    ...(options.certificateTool === undefined ? {} : { tool: options.certificateTool }),
+  })
+  const listener: SaslSslListener = {
+    brokers: [`127.0.0.1:${port}`],
+    caPem: certificates.caPem,
+    caFile: certificates.caFile,
+  }
+  return {
+    listener,
+    properties: { ...saslSslListenerEntries(port), settings: saslSslProperties(options.users, certificates) },
+  }
+}
+
+const serverProperties = (
+  dir: string,
+  port: number,
+  controllerPort: number,
+  partitions: number,
+  secured?: { readonly listener: string; readonly protocol: string; readonly settings: readonly string[] },
+): string =>
   [
     'process.roles=broker,controller',
     'node.id=1',
     // A static quorum: the same config and `format` work on Kafka 3.9 and 4.x.
     `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    `listeners=${[`PLAINTEXT://127.0.0.1:${port}`, secured?.listener, `CONTROLLER://127.0.0.1:${controllerPort}`].filter((l) => l !== undefined).join(',')}`,
+    `advertised.listeners=${[`PLAINTEXT://127.0.0.1:${port}`, secured?.listener].filter((l) => l !== undefined).join(',')}`,
     'controller.listener.names=CONTROLLER',
+    // The broker talks to itself over plaintext: on one loopback-only node, only the clients' listener is secured.
     'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `listener.security.protocol.map=${['CONTROLLER:PLAINTEXT', 'PLAINTEXT:PLAINTEXT', secured?.protocol].filter((l) => l !== undefined).join(',')}`,
+    ...(secured?.settings ?? []),
     `log.dirs=${join(dir, 'data')}`,
     // On one node every internal topic must have replication factor 1, or its coordinator never comes up.
     'offsets.topic.replication.factor=1',
@@ -250,7 +319,7 @@ set -uf
 IFS='
 '
 if [ "$FORMAT" = 1 ]; then
-  "$JAVA_BIN" $JAVA_ARGS kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$PROPERTIES" >/dev/null || exit 70
+  "$JAVA_BIN" $JAVA_ARGS kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$PROPERTIES" $FORMAT_ARGS >/dev/null || exit 70
 fi
 "$JAVA_BIN" $JAVA_ARGS kafka.Kafka "$PROPERTIES" &
 jvm=$!

@@ -19,6 +19,8 @@ export interface StartKafkaOptions extends LocalKafkaBrokerOptions {
  * 2. a container runtime answers → `@testcontainers/kafka` (when that optional package is installed);
  * 3. otherwise a local Apache Kafka 4.x JVM ({@link startLocalKafkaBroker}).
  *
+ * With `saslSsl` (a secured listener, see {@link LocalKafkaBrokerOptions}) it is always the local JVM.
+ *
  * @example
  * const kafka = await startKafka({ log: console.error })
  * try { await runSomething(kafka.brokers) } finally { await kafka.stop() }
@@ -28,7 +30,8 @@ export const startKafka = async (options: StartKafkaOptions = {}): Promise<Kafka
   const log = options.log ?? (() => undefined)
   const kafkaVersion = options.kafkaVersion ?? env['KAFKA_VERSION'] ?? DEFAULT_KAFKA_VERSION
 
-  const fromEnv = env['KAFKA_BROKERS']?.trim()
+  // A SASL_SSL listener is ours to set up: only the embedded broker can have one.
+  const fromEnv = options.saslSsl === undefined ? env['KAFKA_BROKERS']?.trim() : undefined
   if (fromEnv) {
     const brokers = fromEnv.split(',').map((b) => b.trim())
     await waitForMetadata(brokers, options.startTimeoutMs ?? 30_000)
@@ -36,7 +39,10 @@ export const startKafka = async (options: StartKafkaOptions = {}): Promise<Kafka
     return { brokers, source: 'env', stop: async () => undefined }
   }
 
-  const container = await startContainerIfRuntime(options.containerProbeMs ?? 2_000)
+  const container =
+    options.saslSsl === undefined
+      ? await startContainerIfRuntime(options.containerProbeMs ?? 2_000)
+      : undefined
   if (container !== undefined) {
     log(`kafka: started a container (@testcontainers/kafka) at ${container.brokers.join(',')}`)
     return container
@@ -46,7 +52,7 @@ export const startKafka = async (options: StartKafkaOptions = {}): Promise<Kafka
     const broker = await startLocalKafkaBroker({ ...options, kafkaVersion, log })
     log(
       `kafka: started Apache Kafka ${kafkaVersion} (local JVM, KRaft) at ${broker.brokers.join(',')}, ` +
-        `ready in ${broker.readyMs} ms`,
+        `ready in ${broker.readyMs} ms${broker.saslSsl === undefined ? '' : `, SASL_SSL at ${broker.saslSsl.brokers.join(',')}`}`,
     )
     return broker
   } catch (error) {

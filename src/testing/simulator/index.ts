@@ -9,6 +9,7 @@ export {
   type SimulatorOAuthApp,
   type SimulatorOAuthOptions,
   type SimulatorRateLimitOptions,
+  type SimulatorRequestEntry,
   type SimulatorTokenSpec,
   startHubSpotSimulator,
   WRITE_SCOPE,

@@ -122,6 +122,32 @@ export interface HubSpotSimulatorOptions {
   readonly oauth?: SimulatorOAuthOptions
 }
 
+/**
+ * One request to the attendance API as the simulator saw it, in arrival order: enough to check every rolling
+ * window of an account, and that each account's requests carry only its own token.
+ */
+export interface SimulatorRequestEntry {
+  /** Arrival time on the simulator clock. */
+  readonly at: number
+  /** The bearer token sent, or undefined when there was none. */
+  readonly token: string | undefined
+  /**
+   * Whose rate limit the token counts against: the token spec's `account`, `oauth:<clientId>` for issued OAuth
+   * tokens, else the token itself; undefined for a token the simulator does not know (or no longer knows).
+   */
+  readonly account: string | undefined
+  /** `'2026-09:A'` … or `'unmatched'`, as in `counters().byRoute`. */
+  readonly route: string
+  /** The externalEventId (A, B, E, F) or objectId (C, D) of the path; undefined for an unmatched path. */
+  readonly eventId: string | undefined
+  /** Inputs in the body when it was valid; 0 otherwise. */
+  readonly inputs: number
+  /** The answer: `'200'`, `'401'`, `'429'`, …, `'reset'` or `'hang'`; `'pending'` until it is given. */
+  readonly status: string
+  /** The 401's `category` when the answer was a 401. */
+  readonly category?: 'INVALID_AUTHENTICATION' | 'EXPIRED_AUTHENTICATION'
+}
+
 /** A running simulator: its URL and token, its state, its counters, and knobs to change while it runs. */
 export interface HubSpotSimulator {
   /** `http://127.0.0.1:<port>`: pass as the client's `baseUrl`. */
@@ -138,6 +164,11 @@ export interface HubSpotSimulator {
   addContact(contact: SimulatorContactSpec): SimulatorContact
   /** Accepts another token from now on. */
   addToken(token: string | SimulatorTokenSpec): void
+  /**
+   * Forgets a token, as HubSpot does with a revoked one: from the next request on it is answered 401
+   * `INVALID_AUTHENTICATION`. Its account's window stays, for the account's other tokens.
+   */
+  revokeToken(token: string): void
   /** Every event, created or known. */
   events(): SimulatorEvent[]
   /** Every contact, known or created by an email variant. */
@@ -157,10 +188,14 @@ export interface HubSpotSimulator {
    */
   oauth(): {
     readonly refreshes: number
+    /** Refreshes granted per app, by client id. */
+    readonly refreshesByClient: Readonly<Record<string, number>>
     readonly refused: number
     readonly issuedAccessTokens: readonly string[]
     readonly currentRefreshTokens: Readonly<Record<string, string>>
   }
+  /** Every attendance API request so far (token-endpoint requests excluded), in arrival order. */
+  requestLog(): readonly SimulatorRequestEntry[]
   /** For every request carrying `token`, how many such requests arrived in the window ending at it. */
   windowCounts(token: string, intervalMs?: number): number[]
   /** Closes the server and every open socket, hung requests included. */
@@ -168,6 +203,10 @@ export interface HubSpotSimulator {
 }
 
 type ErrorBodyOut = Record<string, unknown>
+
+type LogEntry = {
+  -readonly [K in keyof SimulatorRequestEntry]: SimulatorRequestEntry[K]
+}
 
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/
 
@@ -198,6 +237,9 @@ export async function startHubSpotSimulator(
   const store = new SimulatorStore()
   const tokens = new Map<string, SimulatorTokenSpec>()
   const limiters = new Map<string, TokenRateLimiter>()
+  const requestLog: LogEntry[] = []
+  // The log entry of the request a response answers, so every way of answering records its status.
+  const entries = new WeakMap<ServerResponse, LogEntry>()
 
   const addToken = (t: string | SimulatorTokenSpec): void => {
     const spec = typeof t === 'string' ? { token: t } : t
@@ -239,6 +281,8 @@ export async function startHubSpotSimulator(
     headers: Record<string, string>,
   ): void => {
     counters.outcome(route, String(status))
+    const entry = entries.get(res)
+    if (entry !== undefined) entry.status = String(status)
     if (res.destroyed) return
     const correlationId =
       typeof body === 'object' && body !== null && typeof (body as ErrorBodyOut).correlationId === 'string'
@@ -311,6 +355,7 @@ export async function startHubSpotSimulator(
   const oauth = options.oauth
   const oauthState = {
     refreshes: 0,
+    byClient: new Map<string, number>(),
     refused: 0,
     issued: [] as string[],
     current: new Map((oauth?.apps ?? []).map((app) => [app.clientId, app.refreshToken])),
@@ -335,6 +380,7 @@ export async function startHubSpotSimulator(
       return
     }
     oauthState.refreshes++
+    oauthState.byClient.set(app.clientId, (oauthState.byClient.get(app.clientId) ?? 0) + 1)
     const n = oauthState.refreshes
     const ttl = oauth?.accessTokenTtlMs ?? 1_800_000
     const accessToken = `sim-oauth-at-${n}-${randomUUID()}`
@@ -385,11 +431,23 @@ export async function startHubSpotSimulator(
     }
     const spec = bearer === undefined ? undefined : tokens.get(bearer)
     const limiter = spec === undefined ? undefined : limiters.get(spec.account ?? spec.token)
+    const entry: LogEntry = {
+      at: arrival,
+      token: bearer,
+      account: spec === undefined ? undefined : (spec.account ?? spec.token),
+      route: rk,
+      eventId: route?.eventId,
+      inputs: 0,
+      status: 'pending',
+    }
+    requestLog.push(entry)
+    entries.set(res, entry)
 
     const fault = faults.next()
     if (fault.kind === 'reset') {
       counters.faults.reset++
       counters.outcome(rk, 'reset')
+      entry.status = 'reset'
       // An RST, not a FIN: the client sees ECONNRESET as it would from a crashing proxy.
       req.socket.resetAndDestroy()
       return
@@ -397,6 +455,7 @@ export async function startHubSpotSimulator(
     if (fault.kind === 'hang') {
       counters.faults.hang++
       counters.outcome(rk, 'hang')
+      entry.status = 'hang'
       return
     }
     if (fault.delayMs > 0) await delay(fault.delayMs)
@@ -415,6 +474,7 @@ export async function startHubSpotSimulator(
     }
 
     if (spec === undefined || limiter === undefined) {
+      entry.category = 'INVALID_AUTHENTICATION'
       reply(
         res,
         rk,
@@ -432,6 +492,7 @@ export async function startHubSpotSimulator(
     const t = now()
     if (spec.expired === true || (spec.expiresAt !== undefined && t >= spec.expiresAt)) {
       counters.token(spec.token).expired++
+      entry.category = 'EXPIRED_AUTHENTICATION'
       reply(
         res,
         rk,
@@ -508,6 +569,7 @@ export async function startHubSpotSimulator(
       reply(res, rk, 400, problemsBody(valid.problems), headers)
       return
     }
+    entry.inputs = valid.inputs.length
     const found = findEvent(route, account)
     if (!('objectId' in found)) {
       reply(res, rk, found.category === 'VALIDATION_ERROR' ? 400 : 404, found, headers)
@@ -698,6 +760,9 @@ export async function startHubSpotSimulator(
     addEvent: (spec) => store.addEvent(spec),
     addContact,
     addToken,
+    revokeToken: (token) => {
+      tokens.delete(token)
+    },
     events: () => store.listEvents(),
     contacts: () => store.listContacts(),
     participations: () => store.participations(),
@@ -705,10 +770,12 @@ export async function startHubSpotSimulator(
     handlerCrashes: () => [...crashes],
     oauth: () => ({
       refreshes: oauthState.refreshes,
+      refreshesByClient: Object.fromEntries(oauthState.byClient),
       refused: oauthState.refused,
       issuedAccessTokens: [...oauthState.issued],
       currentRefreshTokens: Object.fromEntries(oauthState.current),
     }),
+    requestLog: () => requestLog.map((entry) => ({ ...entry })),
     windowCounts: (token, ms = intervalMs) =>
       windowCounts(counters.snapshot().tokens[token]?.arrivals ?? [], ms),
     stop: () => {

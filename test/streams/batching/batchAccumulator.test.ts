@@ -20,8 +20,8 @@ describe('BatchAccumulator', () => {
   it('tracks open batches and buffered records', () => {
     const acc = new BatchAccumulator(limits, counter())
     expect(acc.stats).toEqual({ openBatches: 0, bufferedRecords: 0 })
-    expect(acc.add(on('a', 1), 0)).toEqual({ opened: true, sealed: [] })
-    expect(acc.add(on('a', 2), 1)).toEqual({ opened: false, sealed: [] })
+    expect(acc.add(on('a', 1), 0)).toEqual({ opened: true, sealed: [], ready: [] })
+    expect(acc.add(on('a', 2), 1)).toEqual({ opened: false, sealed: [], ready: [] })
     acc.add(on('b'), 2)
     expect(acc.stats).toEqual({ openBatches: 2, bufferedRecords: 3 })
     const { sealed } = acc.add(on('a', 3), 3)

@@ -624,8 +624,90 @@ describe('startHubSpotSimulator: the OAuth token endpoint (contract §5)', () =>
       status: 'BAD_CLIENT_ID',
     })
     expect((await refresh(sim, granted.body.refresh_token)).status).toBe(200)
-    expect(sim.oauth()).toMatchObject({ refreshes: 2, refused: 2 })
+    expect(sim.oauth()).toMatchObject({ refreshes: 2, refused: 2, refreshesByClient: { cid: 2 } })
     expect(sim.counters().tokens[granted.body.access_token]).toMatchObject({ requests: 2, expired: 1 })
+    expect(sim.requestLog().map((e) => [e.account, e.status, e.category])).toEqual([
+      ['oauth:cid', '200', undefined],
+      ['oauth:cid', '401', 'EXPIRED_AUTHENTICATION'],
+    ])
+  })
+})
+
+describe('startHubSpotSimulator: the request log and revoked tokens', () => {
+  it('logs every attendance request with its arrival, token, account, event, inputs and answer', async () => {
+    let clock = 100
+    const sim = await start({
+      ...known,
+      now: () => clock,
+      tokens: [
+        { token: 'pat-a', max: 1 },
+        { token: 'pat-b', account: 'portal-b' },
+      ],
+    })
+    const path = `${V3}/attendance/expo-2026/register/create`
+    await post(sim, path, { inputs: [vidInput(51234, 1), vidInput(51235, 1)] }, 'pat-a')
+    clock = 200
+    await post(sim, path, { inputs: [vidInput(51234, 2)] }, 'pat-a')
+    await post(sim, `${V3}/555/attendance/attend/create`, { inputs: [] }, 'pat-b')
+    await post(sim, '/nowhere', {}, null)
+    expect(sim.requestLog()).toEqual([
+      {
+        at: 100,
+        token: 'pat-a',
+        account: 'pat-a',
+        route: 'v3:A',
+        eventId: 'expo-2026',
+        inputs: 2,
+        status: '200',
+      },
+      {
+        at: 200,
+        token: 'pat-a',
+        account: 'pat-a',
+        route: 'v3:A',
+        eventId: 'expo-2026',
+        inputs: 0,
+        status: '429',
+      },
+      {
+        at: 200,
+        token: 'pat-b',
+        account: 'portal-b',
+        route: 'v3:C',
+        eventId: '555',
+        inputs: 0,
+        status: '200',
+      },
+      {
+        at: 200,
+        token: undefined,
+        account: undefined,
+        route: 'unmatched',
+        eventId: undefined,
+        inputs: 0,
+        status: '401',
+        category: 'INVALID_AUTHENTICATION',
+      },
+    ])
+  })
+
+  it('answers a revoked token 401 INVALID_AUTHENTICATION from the next request on, and keeps the others', async () => {
+    const sim = await start({ ...known, tokens: ['pat-a', 'pat-b'] })
+    const path = `${V3}/attendance/expo-2026/register/create`
+    expect((await post(sim, path, { inputs: [] }, 'pat-a')).status).toBe(200)
+    sim.revokeToken('pat-a')
+    const refused = await post(sim, path, { inputs: [] }, 'pat-a')
+    expect(refused.status).toBe(401)
+    expect(refused.body).toMatchObject({
+      category: 'INVALID_AUTHENTICATION',
+      message: 'The access token is not valid',
+    })
+    expect((await post(sim, path, { inputs: [] }, 'pat-b')).status).toBe(200)
+    expect(sim.requestLog().map((e) => [e.token, e.account, e.status])).toEqual([
+      ['pat-a', 'pat-a', '200'],
+      ['pat-a', undefined, '401'],
+      ['pat-b', 'pat-b', '200'],
+    ])
   })
 })
 
