@@ -10,6 +10,7 @@ import type {
   ProducedMessage,
 } from './kafkaPort.js'
 import type { TopicPartition } from './offsetLedger.js'
+import type { MemberLogger } from './runMember.js'
 import type { FetchedRecord } from './sourceRecord.js'
 
 /** What the kafkajs adapter needs. */
@@ -26,8 +27,25 @@ export interface KafkaJsPortOptions {
   readonly partitionsConsumedConcurrently?: number
   /** Heartbeat interval while paused (kafkajs heartbeats only from its fetch loop, #708). Default 3,000 ms. */
   readonly heartbeatIntervalMs?: number
+  /**
+   * How long, since Kafka last answered the consumer, a consumer that kafkajs gave up on is rebuilt before the
+   * member fails with `KAFKA_UNAVAILABLE`. Default 300,000 ms.
+   */
+  readonly maxUnavailableMs?: number
+  /**
+   * A joined consumer that shows no sign of life (no fetch, heartbeat, join or crash kafkajs restarts from) for
+   * this long is presumed dead and rebuilt. Default 120,000 ms: above kafkajs's own longest quiet retry.
+   */
+  readonly livenessTimeoutMs?: number
+  /** Where the adapter says it rebuilt the consumer, and when the rebuilt one joined. */
+  readonly logger?: Pick<MemberLogger, 'info' | 'warn'>
   readonly scheduler?: SchedulerLike
 }
+
+const DEFAULT_MAX_UNAVAILABLE_MS = 300_000
+const DEFAULT_LIVENESS_TIMEOUT_MS = 120_000
+const LIVENESS_CHECK_MS = 5_000
+const MAX_REBUILD_DELAY_MS = 30_000
 
 /**
  * The member's Kafka port on kafkajs 2.x.
@@ -39,10 +57,15 @@ export interface KafkaJsPortOptions {
  *   was told so, just before kafkajs rejoins — it does not wait for us, so the commit made then races the
  *   rejoin) followed by `GROUP_JOIN` with the new assignment, after which kafkajs fetches every assigned
  *   partition from its committed offset.
- * - A crash kafkajs restarts from (retriable: a broker restarting) is ridden out by kafkajs itself; one it gives
- *   up on is reported to the member.
- * - A produce request that failed after kafkajs's retries leaves an idempotent producer's sequence numbers in
- *   doubt, so the producer is replaced before the member sends again.
+ * - A crash kafkajs restarts from (retriable: a broker restarting) is ridden out by kafkajs itself. Its restart
+ *   builds a new internal group that forgets `pause()`, so the member's wish is applied again at every join.
+ * - A crash kafkajs gives up on (`restart: false`; seen after a broker restart as a non-retriable error), or a
+ *   consumer that goes silent, is replaced by a new kafkajs consumer of the same group, on a backoff capped at
+ *   30 s, until Kafka has not answered for `maxUnavailableMs`; then (or at once, before the first join: a
+ *   start-up fault) it is reported to the member, which fails. Never a consumer that stopped while the member waits.
+ * - A produce request, or the producer's connect, that failed after kafkajs's retries leaves an idempotent
+ *   producer's state in doubt, so the producer is replaced before the member sends again. (A connect promise kept
+ *   after it failed would fail every later send at once: the member never wrote again after a broker restart.)
  */
 export function kafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
   const scheduler = options.scheduler ?? asyncScheduler
@@ -54,28 +77,51 @@ export function kafkaJsPort(options: KafkaJsPortOptions): KafkaPort {
 }
 
 const kafkaJsGroupConsumer = (options: KafkaJsPortOptions, scheduler: SchedulerLike): GroupConsumerPort => {
-  const consumer: Consumer = options.kafka.consumer({
-    groupId: options.groupId,
-    ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeout: options.sessionTimeoutMs }),
-    maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
-  })
+  const create = (): Consumer =>
+    options.kafka.consumer({
+      groupId: options.groupId,
+      ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeout: options.sessionTimeoutMs }),
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 500,
+    })
   const topics = options.topics.map((topic) => ({ topic }))
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000
+  const maxUnavailableMs = options.maxUnavailableMs ?? DEFAULT_MAX_UNAVAILABLE_MS
+  const livenessTimeoutMs = options.livenessTimeoutMs ?? DEFAULT_LIVENESS_TIMEOUT_MS
+  const log = options.logger ?? { warn: () => undefined, info: () => undefined }
+  let consumer = create()
+  let listener: ConsumerListener | undefined
   let heartbeat: (() => Promise<void>) | undefined
   let heartbeatTimer: Subscription | undefined
+  let watchdog: Subscription | undefined
+  let rebuildTimer: Subscription | undefined
   let removers: (() => void)[] = []
   let stopped = false
-  // kafkajs refuses pause()/resume() before run() has set up the group; the wish is applied once it has.
+  // kafkajs refuses pause()/resume() before run() has set up the group, and while it restarts after a crash
+  // (its group is gone until the restart joins again): the wish is applied once there is a group again.
   let running = false
   let wantPaused = false
+  // Liveness, in scheduler time: the last moment Kafka answered this member (a join, a fetch, a heartbeat),
+  // and the last moment kafkajs showed it is still trying (those, a fetch started, a crash it restarts from).
+  let joinedOnce = false
+  let lastAnswer = scheduler.now()
+  let lastSignOfLife = lastAnswer
+  let rebuilding = false
+  let rebuilds = 0
+  // Set when the consumer was rebuilt and not yet joined again: the first join after it is logged.
+  let unavailableSince: number | undefined
+
   const apply = (): void => {
     if (!running || stopped) return
-    if (wantPaused) {
-      consumer.pause(topics)
-      keepHeartbeating()
-    } else {
-      stopHeartbeating()
-      consumer.resume(topics)
+    try {
+      if (wantPaused) {
+        consumer.pause(topics)
+        keepHeartbeating()
+      } else {
+        stopHeartbeating()
+        consumer.resume(topics)
+      }
+    } catch {
+      // kafkajs has no group right now (it is restarting after a crash): the next join applies the wish.
     }
   }
 
@@ -93,56 +139,163 @@ const kafkaJsGroupConsumer = (options: KafkaJsPortOptions, scheduler: SchedulerL
     heartbeatTimer = undefined
   }
 
+  const answered = (): void => {
+    lastAnswer = scheduler.now()
+    lastSignOfLife = lastAnswer
+  }
+
+  const attach = (current: Consumer, to: ConsumerListener): void => {
+    const { GROUP_JOIN, REBALANCING, CRASH, FETCH_START, FETCH, HEARTBEAT } = current.events
+    removers = [
+      current.on(GROUP_JOIN, (event) => {
+        answered()
+        joinedOnce = true
+        if (unavailableSince !== undefined) {
+          log.info('the rebuilt Kafka consumer joined the group', {
+            unavailableMs: scheduler.now() - unavailableSince,
+          })
+          unavailableSince = undefined
+        }
+        const assignment: TopicPartition[] = Object.entries(event.payload.memberAssignment).flatMap(
+          ([topic, partitions]) => partitions.map((partition) => ({ topic, partition })),
+        )
+        to.onAssigned(assignment)
+        // A join after a crash is a new kafkajs group that knows nothing of our pause.
+        apply()
+      }),
+      current.on(FETCH, answered),
+      current.on(HEARTBEAT, answered),
+      current.on(FETCH_START, () => {
+        lastSignOfLife = scheduler.now()
+      }),
+      current.on(REBALANCING, () => {
+        to.onRevoking().catch(() => undefined)
+      }),
+      current.on(CRASH, (event) => {
+        lastSignOfLife = scheduler.now()
+        // The heartbeat was the crashed runner's: beating with it only draws "not aware of this member" answers.
+        heartbeat = undefined
+        if (!event.payload.restart) gaveUp(event.payload.error)
+      }),
+    ]
+  }
+  const detach = (): void => {
+    for (const remove of removers) remove()
+    removers = []
+  }
+
+  const launch = async (current: Consumer, to: ConsumerListener): Promise<void> => {
+    attach(current, to)
+    const eachBatch = async ({
+      batch,
+      resolveOffset,
+      heartbeat: beat,
+      isRunning,
+      isStale,
+    }: EachBatchPayload) => {
+      // A consumer that was replaced may still be finishing a fetch: only the current one delivers.
+      if (current !== consumer) return
+      heartbeat = beat
+      if (stopped || !isRunning() || isStale() || batch.messages.length === 0) return
+      // kafkajs's messages already have the fields of a FetchedRecord (headers may hold arrays of values,
+      // which records.md says are ignored): handing them over as they are saves a copy per record.
+      const messages = batch.messages as unknown as readonly FetchedRecord[]
+      const taken = to.onRecords(batch.topic, batch.partition, messages, batch.highWatermark)
+      const last = messages[taken - 1]
+      if (last !== undefined) resolveOffset(last.offset)
+    }
+    await current.connect()
+    await current.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true })
+    await current.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+      eachBatch,
+    })
+    running = true
+    if (wantPaused) apply()
+  }
+
+  /**
+   * kafkajs stopped for good (a crash it does not restart from, or a consumer that went silent). Before the
+   * first join that is a start-up fault (wrong brokers, credentials, ACLs): the member fails at once. After it,
+   * the consumer is rebuilt (same group, on a backoff) until Kafka has not answered for `maxUnavailableMs`.
+   */
+  const gaveUp = (error: Error): void => {
+    const to = listener
+    if (stopped || rebuilding || to === undefined) return
+    const unavailableMs = scheduler.now() - lastAnswer
+    if (!joinedOnce || unavailableMs > maxUnavailableMs) {
+      stopWatching()
+      to.onFailed(
+        new AttendanceStreamError(
+          'KAFKA_UNAVAILABLE',
+          joinedOnce
+            ? `Kafka did not answer the consumer for ${unavailableMs} ms (limit ${maxUnavailableMs} ms): ${error.message}`
+            : `the Kafka consumer crashed: ${error.message}`,
+          { cause: error, retryable: true },
+        ),
+      )
+      return
+    }
+    rebuilding = true
+    rebuilds++
+    unavailableSince ??= lastAnswer
+    const delayMs = Math.min(MAX_REBUILD_DELAY_MS, 1_000 * 2 ** Math.min(rebuilds - 1, 10))
+    log.warn('the Kafka consumer gave up; rebuilding it', {
+      error: error.message,
+      rebuild: rebuilds,
+      delayMs,
+      unavailableMs,
+    })
+    const old = consumer
+    detach()
+    running = false
+    // Its disconnect may wait on the very connection that failed: it is not awaited.
+    old.disconnect().catch(() => undefined)
+    rebuildTimer = scheduler.schedule(() => {
+      rebuildTimer = undefined
+      if (stopped) return
+      consumer = create()
+      launch(consumer, to).then(
+        () => {
+          rebuilding = false
+          lastSignOfLife = scheduler.now()
+        },
+        (failure: unknown) => {
+          rebuilding = false
+          gaveUp(failure instanceof Error ? failure : new Error(String(failure)))
+        },
+      )
+    }, delayMs)
+  }
+
+  let watching = false
+  const check = (): void => {
+    if (!watching) return
+    const silentMs = scheduler.now() - lastSignOfLife
+    if (!rebuilding && joinedOnce && silentMs > livenessTimeoutMs) {
+      gaveUp(new Error(`the consumer showed no sign of life for ${silentMs} ms`))
+    }
+    if (watching) watchdog = scheduler.schedule(check, LIVENESS_CHECK_MS)
+  }
+  const watch = (): void => {
+    watching = true
+    watchdog = scheduler.schedule(check, LIVENESS_CHECK_MS)
+  }
+  const stopWatching = (): void => {
+    watching = false
+    watchdog?.unsubscribe()
+    watchdog = undefined
+    rebuildTimer?.unsubscribe()
+    rebuildTimer = undefined
+  }
+
   return {
-    start: async (listener: ConsumerListener) => {
-      const { GROUP_JOIN, REBALANCING, CRASH } = consumer.events
-      removers = [
-        consumer.on(GROUP_JOIN, (event) => {
-          const assignment: TopicPartition[] = Object.entries(event.payload.memberAssignment).flatMap(
-            ([topic, partitions]) => partitions.map((partition) => ({ topic, partition })),
-          )
-          listener.onAssigned(assignment)
-        }),
-        consumer.on(REBALANCING, () => {
-          listener.onRevoking().catch(() => undefined)
-        }),
-        consumer.on(CRASH, (event) => {
-          if (event.payload.restart) return
-          listener.onFailed(
-            new AttendanceStreamError(
-              'KAFKA_UNAVAILABLE',
-              `the Kafka consumer crashed: ${event.payload.error.message}`,
-              { cause: event.payload.error, retryable: true },
-            ),
-          )
-        }),
-      ]
-      const eachBatch = async ({
-        batch,
-        resolveOffset,
-        heartbeat: beat,
-        isRunning,
-        isStale,
-      }: EachBatchPayload) => {
-        heartbeat = beat
-        if (stopped || !isRunning() || isStale() || batch.messages.length === 0) return
-        // kafkajs's messages already have the fields of a FetchedRecord (headers may hold arrays of values,
-        // which records.md says are ignored): handing them over as they are saves a copy per record.
-        const messages = batch.messages as unknown as readonly FetchedRecord[]
-        const taken = listener.onRecords(batch.topic, batch.partition, messages, batch.highWatermark)
-        const last = messages[taken - 1]
-        if (last !== undefined) resolveOffset(last.offset)
-      }
-      await consumer.connect()
-      await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true })
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-        eachBatch,
-      })
-      running = true
-      if (wantPaused) apply()
+    start: async (to: ConsumerListener) => {
+      listener = to
+      await launch(consumer, to)
+      watch()
     },
     pause: () => {
       wantPaused = true
@@ -180,9 +333,16 @@ const kafkaJsGroupConsumer = (options: KafkaJsPortOptions, scheduler: SchedulerL
     stop: async () => {
       if (stopped) return
       stopped = true
+      stopWatching()
       stopHeartbeating()
-      for (const remove of removers) remove()
-      await consumer.disconnect()
+      detach()
+      // kafkajs schedules a restart when its disconnect itself crashes (seen right after a broker restart as
+      // "write after end"): a consumer that joins after stop() would hold partitions; it is disconnected again.
+      const last = consumer
+      last.on(last.events.GROUP_JOIN, () => {
+        last.disconnect().catch(() => undefined)
+      })
+      await last.disconnect()
     },
   }
 }
@@ -198,8 +358,8 @@ const kafkaJsOutcomeProducer = (kafka: Kafka): OutcomeProducerPort => {
   return {
     connect: ready,
     send: async (messages) => {
-      await ready()
       try {
+        await ready()
         await producer.sendBatch({ topicMessages: byTopic(messages), acks: -1 })
       } catch (error) {
         const failed = producer

@@ -401,12 +401,22 @@ export function runMember(options: MemberOptions): Member {
     if (shuttingDown !== undefined) return
     // Two subscriptions, not one with a child: the flow's completes (and is finalized) before the last
     // outcomes are written, and a child subscription would be torn down with it.
+    // Failed writes each say so; the first one that succeeds after them says Kafka takes outcomes again, so an
+    // operator sees where an outage ended (a broker restart shows as these two lines).
+    let failedWrites = 0
+    const send = async (group: readonly OutcomeMessage[]): Promise<void> => {
+      await kafka.producer.send(group)
+      if (failedWrites === 0) return
+      log.info('writing outcome records works again', { failedAttempts: failedWrites })
+      failedWrites = 0
+    }
     produceSubscription = toWrite
       .pipe(
-        produceOutcomes((group) => kafka.producer.send(group), {
+        produceOutcomes(send, {
           ...options.produce,
           scheduler,
           onRetry: (error, attempt, delayMs) => {
+            failedWrites++
             counters.produceRetries++
             log.warn('writing outcome records failed; trying again', {
               error: messageOf(error),

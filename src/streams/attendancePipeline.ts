@@ -193,6 +193,7 @@ export function attendancePipeline(
     ...(config.kafka.sessionTimeoutMs === undefined
       ? {}
       : { sessionTimeoutMs: config.kafka.sessionTimeoutMs }),
+    logger: log,
   })
   const member = runMember({
     kafka: kafkaConfig?.ssl === undefined ? port : afterCertificateCheck(port, kafkaConfig),

@@ -261,6 +261,9 @@ describe('runMember', () => {
     expect(kafka.committed().get('in/0')).toBe(2n)
     expect(a.metrics().produceRetries).toBe(3)
     expect(lines.filter((l) => l.msg === 'writing outcome records failed; trying again')).toHaveLength(3)
+    expect(lines.filter((l) => l.msg === 'writing outcome records works again')).toEqual([
+      { level: 'info', msg: 'writing outcome records works again', fields: { failedAttempts: 3 } },
+    ])
   })
 
   it('stops with the fault when the flow errors, after committing what is finished', async () => {
