@@ -108,6 +108,8 @@ describe('a Kafka broker restart in the middle of a run', () => {
         inputTopics: [topics.input],
         resultsTopic: topics.results,
         errorsTopic: topics.errors,
+        // After the restart the member's rejoin waits for its old session to expire: 10 s, not the default 30 s.
+        sessionTimeoutMs: 10_000,
       },
       // Budget-bound (about 80 inputs/s: 40 requests of 20 per 10 s), so each stop lands mid-stream.
       hubspot: { accounts: { default: { token: sim.token, baseUrl: sim.url, requestsPer10s: 40 } } },
