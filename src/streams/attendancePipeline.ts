@@ -222,12 +222,12 @@ export function attendancePipeline(
   const followSink = (): void => {
     const perWindow = sink.requestsPerWindow()
     if (perWindow.size < Object.keys(config.hubspot.accounts).length) return
-    const { batches, recordsInBatches, inputsInBatches } = flowCounters
+    const { recordsInBatches, inputsInBatches } = flowCounters
     const mergedRecordsPerInput = inputsInBatches === 0 ? 1 : Math.max(1, recordsInBatches / inputsInBatches)
     member.setMaxInFlightRecords(
       fetchAheadLimit({
         requestsPerWindow: [...perWindow.values()].reduce((sum, n) => sum + n, 0),
-        recordsPerRequest: config.batching.maxBatchSize * (batches === 0 ? 1 : mergedRecordsPerInput),
+        recordsPerRequest: config.batching.maxBatchSize * mergedRecordsPerInput,
         ceiling: config.limits.maxInFlightRecords,
       }),
     )
