@@ -105,9 +105,22 @@ export async function checkPipeline(options: CheckPipelineOptions): Promise<Pipe
       errorsTopic: topics.errors,
     })
     assert.deepEqual(audit.missing, [], 'input records without an outcome')
+    assert.equal(audit.missing.length + audit.outcomes.size, records.length, 'input records on the topic')
+    assert.deepEqual(audit.unexpected, [], 'outcomes naming no input record')
     assert.deepEqual([...audit.duplicated], [], 'input records with several outcomes')
     const malformed = records.filter((r) => r.expected === undefined).length
-    assert.equal(audit.errors, malformed, 'error records: one per malformed input')
+    // A valid input that ended as an error record says why: the codes are what to look at first.
+    const codes = new Map<string, { count: number; message: unknown }>()
+    for (const { kind, record } of audit.entries) {
+      if (kind !== 'error') continue
+      const code = String(record['code'])
+      codes.set(code, { count: (codes.get(code)?.count ?? 0) + 1, message: record['message'] })
+    }
+    assert.equal(
+      audit.errors,
+      malformed,
+      `error records: one per malformed input (by code: ${JSON.stringify(Object.fromEntries(codes))})`,
+    )
     assert.equal(audit.results, records.length - malformed, 'result records: one per valid input')
 
     // 2. HubSpot holds a participation for every (event, contact) of a valid input, in a state one of them

@@ -34,7 +34,7 @@ export const benchKafka = (brokers: readonly string[]): BenchKafka => {
     createTopic: (topic, partitions) =>
       withAdmin((admin) => createTopicsWithLeaders(admin, [{ topic, numPartitions: partitions }])),
     produce: async (topic, messages, chunk = 5_000) => {
-      const producer = client().producer()
+      const producer = client().producer({ idempotent: true, maxInFlightRequests: 1 })
       await producer.connect()
       let sent = 0
       try {

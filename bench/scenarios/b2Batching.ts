@@ -86,7 +86,7 @@ const runRate = async (
     )
     const pipeline = startBenchPipeline(config)
     await waitFor('the pipeline joined its group', () => pipeline.ready(), 60_000)
-    const producer = context.kafka.client().producer()
+    const producer = context.kafka.client().producer({ idempotent: true, maxInFlightRequests: 1 })
     await producer.connect()
     const make = zipfRecordFactory(mix, { seed, firstVid: seed * 10_000_000 })
     const offered = await offerAtRate(producer, topics.input, make, rate, durationMs)

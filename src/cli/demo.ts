@@ -243,7 +243,7 @@ export const runDemo = async (args: string[]): Promise<number> => {
       }),
     ]
     const started = Date.now()
-    const producer = kafka.producer()
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
     await producer.connect()
     let produced = 0
     const producing = (async () => {

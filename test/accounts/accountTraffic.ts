@@ -82,7 +82,7 @@ export const accountsPipelineConfig = (
 }
 
 export const produceScans = async (topic: string, scans: readonly ScanSpec[]): Promise<void> => {
-  const producer = testKafka().producer()
+  const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 })
   await producer.connect()
   try {
     for (let from = 0; from < scans.length; from += 1_000) {
@@ -104,7 +104,7 @@ export const produceSteadily = (
   nextScans: (round: number) => readonly (readonly [topic: string, scan: ScanSpec])[],
   everyMs: number,
 ): { stop(): Promise<ReadonlyMap<string, readonly ScanSpec[]>>; produced(): number } => {
-  const producer = testKafka().producer()
+  const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 })
   const sent = new Map<string, ScanSpec[]>()
   let count = 0
   let running = true

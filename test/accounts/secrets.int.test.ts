@@ -197,7 +197,7 @@ describe('secrets in logs, records, metrics, inspection and errors', () => {
         }
       })
     await produceScans(topic, [...scans(undefined, 30), ...scans('file', 30), ...scans('oauth', 30)])
-    const producer = testKafka().producer()
+    const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 })
     await producer.connect()
     await producer.send({
       topic,

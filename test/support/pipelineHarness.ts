@@ -29,7 +29,7 @@ export const createPipelineTopics = async (partitions: number): Promise<Pipeline
 
 /** Produces the records in chunks, spread over partitions by key (kafkajs's default partitioner). */
 export const produceRecords = async (topic: string, records: readonly GeneratedRecord[]): Promise<void> => {
-  const producer = testKafka().producer()
+  const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 })
   await producer.connect()
   try {
     for (let from = 0; from < records.length; from += 2_000) {

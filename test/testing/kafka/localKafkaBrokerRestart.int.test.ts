@@ -55,7 +55,7 @@ describe('the embedded broker restarted', () => {
     const admin = kafka.admin()
     await admin.connect()
     await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true })
-    const producer = kafka.producer()
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 })
     await producer.connect()
     await producer.send({
       topic,

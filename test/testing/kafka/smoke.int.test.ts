@@ -13,7 +13,7 @@ describe('the embedded Kafka broker with a kafkajs consumer group', () => {
   })
 
   const produce = async (topic: string, from: number, count: number): Promise<void> => {
-    const producer = testKafka().producer()
+    const producer = testKafka().producer({ idempotent: true, maxInFlightRequests: 1 })
     await producer.connect()
     const messages = Array.from({ length: count }, (_, i) => ({
       key: `k-${from + i}`,
