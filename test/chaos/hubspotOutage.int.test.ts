@@ -67,7 +67,7 @@ describe('a HubSpot outage in the middle of a stream', () => {
   it.each(outages)(
     `is ridden out (${OUTAGE_MS / 1000} s, %s): no error records, /readyz flips and back`,
     async (_name, outage) => {
-      const records = [...generateAttendance(3_000, { seed: 14, badShare: 0 })]
+      const records = [...generateAttendance(1_500, { seed: 14, badShare: 0 })]
       const topics = await createPipelineTopics(6)
       await produceRecords(topics.input, records)
       sim = await startHubSpotSimulator({
