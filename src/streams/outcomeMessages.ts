@@ -36,7 +36,18 @@ export const attendanceOutcome = (outcome: PipelineOutcome): Outcome<ResultRecor
   }
 }
 
-const iso = (epochMs: number): string => new Date(epochMs).toISOString()
+// The records of one batch share its sentAt and completedAt: the last few conversions are remembered, so a
+// batch of 100 formats each time once rather than 100 times.
+const recentIso = new Map<number, string>()
+const iso = (epochMs: number): string => {
+  let text = recentIso.get(epochMs)
+  if (text === undefined) {
+    text = new Date(epochMs).toISOString()
+    if (recentIso.size >= 16) recentIso.clear()
+    recentIso.set(epochMs, text)
+  }
+  return text
+}
 
 /** The result record of a `Recorded` outcome. */
 export const resultRecordOf = (outcome: Extract<SinkOutcome, { _tag: 'Recorded' }>): ResultRecord => {

@@ -64,19 +64,26 @@ export function sinkToHubSpot(
       ? EMPTY
       : new Observable<SinkOutcome>((subscriber) => {
           const controller = new AbortController()
+          let settled = false
           sink.send(batch, { signal: controller.signal }).then(
             (outcomes) => {
+              settled = true
               for (const outcome of outcomes) {
                 if (subscriber.closed) return
                 subscriber.next(outcome)
               }
               subscriber.complete()
             },
-            (error: unknown) => subscriber.error(error),
+            (error: unknown) => {
+              settled = true
+              subscriber.error(error)
+            },
           )
           // An unsubscribe mid-batch aborts its waits and request; the late rejection lands on a closed subscriber.
-          return () =>
-            controller.abort(new AttendanceStreamError('SINK_CLOSED', 'the batch was unsubscribed'))
+          // A settled batch has nothing to abort (and every batch's teardown runs: an error per batch adds up).
+          return () => {
+            if (!settled) controller.abort(new AttendanceStreamError('SINK_CLOSED', 'the batch was unsubscribed'))
+          }
         })
   return (source) => source.pipe(mergeMap(sendOne, concurrency))
 }

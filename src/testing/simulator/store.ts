@@ -60,9 +60,15 @@ export const eventKeyOf = (e: SimulatorEvent): string =>
       ? e.externalEventId
       : `${e.externalAccountId}/${e.externalEventId}`
 
-const sameProps = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean => {
-  const ka = Object.keys(a)
-  return ka.length === Object.keys(b).length && ka.every((k) => b[k] === a[k])
+/**
+ * What makes two history entries the same write: state, time and properties (in any key order). A string, so a
+ * participation's entries can be looked up in a set: a long stream writes the same contact again and again, and
+ * comparing with every earlier entry made the simulator quadratic in the entries per participation.
+ */
+const entryIdentity = (entry: Omit<ParticipationHistoryEntry, 'recordedAt'>): string => {
+  const keys = Object.keys(entry.properties)
+  const props = keys.length === 0 ? '' : JSON.stringify(keys.sort().map((k) => [k, entry.properties[k]]))
+  return `${entry.state}|${entry.interactionDateTime}|${props}`
 }
 
 export type LookupResult =
@@ -76,7 +82,7 @@ export class SimulatorStore {
   private readonly vidByEmail = new Map<string, number>()
   private readonly history = new Map<
     string,
-    { objectId: string; vid: number; entries: ParticipationHistoryEntry[] }
+    { objectId: string; vid: number; entries: ParticipationHistoryEntry[]; identities: Set<string> }
   >()
   private nextObjectId = 100_000_001
   private nextVid = 9_000_001
@@ -153,16 +159,12 @@ export class SimulatorStore {
     const key = `${objectId}|${vid}`
     let p = this.history.get(key)
     if (p === undefined) {
-      p = { objectId, vid, entries: [] }
+      p = { objectId, vid, entries: [], identities: new Set() }
       this.history.set(key, p)
     }
-    const dup = p.entries.some(
-      (h) =>
-        h.state === entry.state &&
-        h.interactionDateTime === entry.interactionDateTime &&
-        sameProps(h.properties, entry.properties),
-    )
-    if (dup) return false
+    const identity = entryIdentity(entry)
+    if (p.identities.has(identity)) return false
+    p.identities.add(identity)
     p.entries.push({ ...entry, properties: { ...entry.properties }, recordedAt })
     return true
   }

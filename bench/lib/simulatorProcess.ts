@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
+import type { HubSpotSimulatorOptions, SimulatorCounters } from '../../src/testing/simulator/index.js'
+
+/**
+ * The HubSpot simulator in a child process, for throughput figures: in production HubSpot does not run on the
+ * pipeline's CPU, and in the pipeline's own process the simulator's request parsing, validation and store took
+ * about a tenth of the one thread B1 measures. Only JSON-serialisable options (no functions) cross over.
+ */
+export interface SimulatorProcess {
+  readonly url: string
+  readonly token: string
+  counters(): Promise<SimulatorCounters>
+  stop(): Promise<void>
+}
+
+export const startSimulatorProcess = async (options: HubSpotSimulatorOptions): Promise<SimulatorProcess> => {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/lib/simulatorChild.ts', JSON.stringify(options)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  )
+  const exited = once(child, 'exit')
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
+  const nextLine = async (what: string): Promise<string> => {
+    const line = await lines.next()
+    if (line.done === true) throw new Error(`the simulator process exited before ${what}`)
+    return line.value
+  }
+  const { url, token } = JSON.parse(await nextLine('it listened')) as { url: string; token: string }
+  return {
+    url,
+    token,
+    counters: async () => {
+      child.stdin.write('counters\n')
+      return JSON.parse(await nextLine('it sent its counters')) as SimulatorCounters
+    },
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.stdin.end('stop\n')
+      await exited
+    },
+  }
+}
