@@ -82,7 +82,8 @@ export function sinkToHubSpot(
           // An unsubscribe mid-batch aborts its waits and request; the late rejection lands on a closed subscriber.
           // A settled batch has nothing to abort (and every batch's teardown runs: an error per batch adds up).
           return () => {
-            if (!settled) controller.abort(new AttendanceStreamError('SINK_CLOSED', 'the batch was unsubscribed'))
+            if (!settled)
+              controller.abort(new AttendanceStreamError('SINK_CLOSED', 'the batch was unsubscribed'))
           }
         })
   return (source) => source.pipe(mergeMap(sendOne, concurrency))
