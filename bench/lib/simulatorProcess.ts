@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import type { HubSpotSimulatorOptions, SimulatorCounters } from '../../src/testing/simulator/index.js'
 
 /**
@@ -16,9 +17,14 @@ export interface SimulatorProcess {
 }
 
 export const startSimulatorProcess = async (options: HubSpotSimulatorOptions): Promise<SimulatorProcess> => {
+  // Next to this module, whatever the working directory; as TypeScript through tsx, or compiled (for profiles).
+  const compiled = import.meta.url.endsWith('.js')
+  const script = fileURLToPath(
+    new URL(compiled ? './simulatorChild.js' : './simulatorChild.ts', import.meta.url),
+  )
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'bench/lib/simulatorChild.ts', JSON.stringify(options)],
+    [...(compiled ? [] : ['--import', 'tsx']), script, JSON.stringify(options)],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   )
   const exited = once(child, 'exit')
