@@ -1,8 +1,6 @@
-import { isSecretKey, secretsIn } from '../redact.js'
+import { secretsIn } from '../redact.js'
 import type { PipelineConfig } from './pipelineConfig.js'
-
-// In Node's TLS options `key` and `pfx` are private keys (PEM or PKCS#12), whatever the generic rule says.
-const TLS_SECRET_KEY = (key: string) => key === 'key' || key === 'pfx' || isSecretKey(key)
+import { isTlsSecretKey, revealTlsSecrets } from './sslFiles.js'
 
 /**
  * The secrets of a resolved config, revealed to teach a redactor: every account's token or OAuth credentials,
@@ -18,5 +16,5 @@ export const configSecrets = (config: PipelineConfig): string[] => [
         )),
   ]),
   ...(config.kafka.sasl === undefined ? [] : [config.kafka.sasl.password.reveal()]),
-  ...secretsIn(config.kafka.ssl, TLS_SECRET_KEY),
+  ...(config.kafka.ssl === undefined ? [] : secretsIn(revealTlsSecrets(config.kafka.ssl), isTlsSecretKey)),
 ]

@@ -2,6 +2,7 @@ import { isLeft } from 'fp-ts/lib/Either.js'
 import * as t from 'io-ts'
 import { MAX_VALUE_BYTES_LIMIT } from '../codecs/decodeResult.js'
 import { isHeaderSafeToken, Secret } from '../secret.js'
+import { hideTlsSecrets } from './sslFiles.js'
 
 /**
  * The rules a configuration value is checked by: one io-ts codec per kind of value, whose name reads as the
@@ -202,13 +203,13 @@ export const SslOption = new t.Type<
   (u, c) => {
     if (typeof u === 'boolean') return t.success(u)
     if (!isPlainObject(u)) return t.failure(u, c)
-    if (u['caFile'] === undefined) return t.success(u)
+    if (u['caFile'] === undefined) return t.success(hideTlsSecrets(u))
     if (u['ca'] !== undefined) return t.failure(u, c, 'either ca (PEM text) or caFile (a path), not both')
     const caFile = CaFilePath.validate(u['caFile'], [
       ...c,
       { key: 'caFile', type: CaFilePath, actual: u['caFile'] },
     ])
-    return isLeft(caFile) ? caFile : t.success(u)
+    return isLeft(caFile) ? caFile : t.success(hideTlsSecrets(u))
   },
   t.identity,
 )

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { type Either, left, right } from 'fp-ts/lib/Either.js'
+import { isSecretKey } from '../redact.js'
+import { Secret } from '../secret.js'
 
 /** `kafka.ssl` as written: `true`/`false`, or `tls.connect` options with, perhaps, our `caFile`. */
 export type SslSetting = boolean | Readonly<Record<string, unknown>>
@@ -26,4 +28,36 @@ export const readSslFiles = (ssl: SslSetting): Either<string, SslSetting> => {
     )
   }
   return right({ ...tlsOptions, ca })
+}
+
+// In Node's TLS options `key` and `pfx` are private keys (PEM or PKCS#12) and `passphrase` unlocks them.
+export const isTlsSecretKey = (key: string): boolean => key === 'key' || key === 'pfx' || isSecretKey(key)
+
+/**
+ * `kafka.ssl` as the resolved config keeps it: every string under a private-key or passphrase option (at any
+ * depth: `key: [{ pem, passphrase }]` is allowed) held in a {@link Secret}, so `util.inspect(config)` and
+ * `JSON.stringify(config)` show neither. Certificates and CAs are public and stay text.
+ */
+export const hideTlsSecrets = (ssl: Readonly<Record<string, unknown>>): Record<string, unknown> =>
+  mapStrings(ssl, false, (text, secret) => (secret ? new Secret(text) : text)) as Record<string, unknown>
+
+/** The TLS options with their secrets revealed, for `tls.connect` (kafkajs) and nothing else. */
+export const revealTlsSecrets = (ssl: SslSetting): SslSetting =>
+  typeof ssl === 'boolean' ? ssl : (mapStrings(ssl, false, (text) => text) as Record<string, unknown>)
+
+const mapStrings = (
+  value: unknown,
+  underSecretKey: boolean,
+  onString: (text: string, secret: boolean) => unknown,
+): unknown => {
+  if (typeof value === 'string') return onString(value, underSecretKey)
+  if (value instanceof Secret) return value.reveal()
+  if (Array.isArray(value)) return value.map((item) => mapStrings(item, underSecretKey, onString))
+  if (typeof value !== 'object' || value === null || Buffer.isBuffer(value)) return value
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [
+      key,
+      mapStrings(item, underSecretKey || isTlsSecretKey(key), onString),
+    ]),
+  )
 }
