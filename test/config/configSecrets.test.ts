@@ -5,15 +5,13 @@ import { configSecrets } from '../../src/config/configSecrets.js'
 import { resolvePipelineConfig } from '../../src/config/pipelineConfig.js'
 import { kafkaConfigOf } from '../../src/streams/kafkaClientConfig.js'
 
+const TOPICS = { brokers: ['k:9092'], groupId: 'g', inputTopics: ['in'], resultsTopic: 'r', errorsTopic: 'e' }
+
 describe('configSecrets', () => {
   it('reveals every secret of a resolved config: tokens, the SASL password, TLS private keys and passphrases', () => {
     const resolved = resolvePipelineConfig({
       kafka: {
-        brokers: ['k:9092'],
-        groupId: 'g',
-        inputTopics: ['in'],
-        resultsTopic: 'r',
-        errorsTopic: 'e',
+        ...TOPICS,
         sasl: { mechanism: 'plain', username: 'u', password: 'sasl-pass' },
         ssl: { passphrase: 'tls-pass', key: 'PEM-KEY', cert: 'PEM-CERT', ca: ['PEM-CA'] },
       },
@@ -26,11 +24,7 @@ describe('configSecrets', () => {
   it('holds TLS private keys and passphrases as Secrets: inspect and JSON show neither, kafkajs gets both', () => {
     const resolved = resolvePipelineConfig({
       kafka: {
-        brokers: ['k:9093'],
-        groupId: 'g',
-        inputTopics: ['in'],
-        resultsTopic: 'r',
-        errorsTopic: 'e',
+        ...TOPICS,
         ssl: {
           passphrase: 'tls-pass',
           key: [{ pem: 'PEM-KEY-1', passphrase: 'key-pass' }, 'PEM-KEY-2'],
