@@ -175,6 +175,7 @@ const kafkaJsGroupConsumer = (options: KafkaJsPortOptions, scheduler: SchedulerL
         lastSignOfLife = scheduler.now()
         // The heartbeat was the crashed runner's: beating with it only draws "not aware of this member" answers.
         heartbeat = undefined
+        to.onUnavailable?.(`the Kafka consumer crashed and is reconnecting: ${event.payload.error.message}`)
         if (!event.payload.restart) gaveUp(event.payload.error)
       }),
     ]
@@ -241,6 +242,9 @@ const kafkaJsGroupConsumer = (options: KafkaJsPortOptions, scheduler: SchedulerL
     rebuilding = true
     rebuilds++
     unavailableSince ??= lastAnswer
+    to.onUnavailable?.(
+      `the Kafka consumer gave up after ${unavailableMs} ms without an answer and is rebuilt: ${error.message}`,
+    )
     const delayMs = Math.min(MAX_REBUILD_DELAY_MS, 1_000 * 2 ** Math.min(rebuilds - 1, 10))
     log.warn('the Kafka consumer gave up; rebuilding it', {
       error: error.message,

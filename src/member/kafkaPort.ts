@@ -31,6 +31,11 @@ export interface ConsumerListener {
   readonly onRevoking: () => Promise<void>
   /** The client gave up (it will not reconnect by itself): the member stops with this fault. */
   readonly onFailed: (error: Error) => void
+  /**
+   * The client lost the group and is trying to get it back by itself (a broker restarting, the network gone):
+   * nothing is fetched until the next `onAssigned`. For readiness; optional for adapters that cannot tell.
+   */
+  readonly onUnavailable?: (reason: string) => void
 }
 
 /** A consumer-group member's consumer: join, fetch, pause, commit, leave. */

@@ -88,8 +88,13 @@ export interface Member {
   readonly events: Observable<MemberEvent>
   /** Counters now. */
   metrics(): MemberCounters
-  /** True once the member joined the group, until it stops. */
+  /** True once the member joined the group, until it stops, while Kafka answers it (see `notReadyBecause`). */
   ready(): boolean
+  /**
+   * Why `ready()` is false: not joined yet (or stopping), the consumer lost the group and is reconnecting, or
+   * outcome records cannot be written. Undefined when ready.
+   */
+  notReadyBecause(): string | undefined
   /**
    * Changes the in-flight bound at run time (e.g. to follow what the sink can send soon); fetching pauses
    * above it and resumes at half of it.
@@ -122,6 +127,19 @@ export function runMember(options: MemberOptions): Member {
   let totalPartitions = 0
   let state: 'starting' | 'running' | 'stopping' | 'stopped' = 'starting'
   let joined = false
+  // What keeps a joined member from its job while Kafka is away (readiness): the consumer reconnecting (until
+  // its next join), outcome writes failing (until one succeeds).
+  let consumerTrouble: string | undefined
+  let failedWrites = 0
+  let lastWriteError: string | undefined
+  const notReadyBecause = (): string | undefined => {
+    if (!joined || state !== 'running') return 'the member has not joined the consumer group, or is stopping'
+    if (consumerTrouble !== undefined) return consumerTrouble
+    if (failedWrites > 0) {
+      return `writing outcome records to Kafka failed ${failedWrites} time${failedWrites === 1 ? '' : 's'} in a row: ${lastWriteError ?? 'unknown error'}`
+    }
+    return undefined
+  }
   let paused = false
   let flowSubscription: Subscription | undefined
   let produceSubscription: Subscription | undefined
@@ -239,6 +257,7 @@ export function runMember(options: MemberOptions): Member {
 
   const onAssigned = (assignment: readonly TopicPartition[]): void => {
     joined = true
+    consumerTrouble = undefined
     const kept = new Set(assignment.map(({ topic, partition }) => `${partition}:${topic}`))
     const held = ledger.partitions()
     const revoked = held.filter(({ topic, partition }) => !kept.has(`${partition}:${topic}`))
@@ -403,12 +422,12 @@ export function runMember(options: MemberOptions): Member {
     // outcomes are written, and a child subscription would be torn down with it.
     // Failed writes each say so; the first one that succeeds after them says Kafka takes outcomes again, so an
     // operator sees where an outage ended (a broker restart shows as these two lines).
-    let failedWrites = 0
     const send = async (group: readonly OutcomeMessage[]): Promise<void> => {
       await kafka.producer.send(group)
       if (failedWrites === 0) return
       log.info('writing outcome records works again', { failedAttempts: failedWrites })
       failedWrites = 0
+      lastWriteError = undefined
     }
     produceSubscription = toWrite
       .pipe(
@@ -417,6 +436,7 @@ export function runMember(options: MemberOptions): Member {
           scheduler,
           onRetry: (error, attempt, delayMs) => {
             failedWrites++
+            lastWriteError = messageOf(error)
             counters.produceRetries++
             log.warn('writing outcome records failed; trying again', {
               error: messageOf(error),
@@ -437,6 +457,9 @@ export function runMember(options: MemberOptions): Member {
       onAssigned,
       onRevoking: () => commitFinished('rebalance'),
       onFailed: fail,
+      onUnavailable: (reason) => {
+        consumerTrouble = reason
+      },
     })
     log.info('member joined the group', { inputTopics: options.inputTopics, partitions: totalPartitions })
   }
@@ -501,7 +524,8 @@ export function runMember(options: MemberOptions): Member {
     done,
     events: events.asObservable(),
     metrics,
-    ready: () => joined && state === 'running',
+    ready: () => notReadyBecause() === undefined,
+    notReadyBecause,
     setMaxInFlightRecords: (limit) => {
       maxInFlight = checkLimit(limit)
       relieve()

@@ -66,7 +66,10 @@ export interface AttendancePipeline {
   metrics(): PipelineMetrics
   /** True once the member joined the group, while it runs and every HubSpot account answers. */
   ready(): boolean
-  /** Why `ready()` is false (not joined yet, stopping, an account's HubSpot outage), or undefined when ready. */
+  /**
+   * Why `ready()` is false (not joined yet, stopping, Kafka away: the consumer reconnecting or outcome writes
+   * failing; an account's HubSpot outage), or undefined when ready.
+   */
   notReadyBecause(): string | undefined
   /**
    * What `JSON.stringify(pipeline)` gives: readiness and counters. Without it the hot `events` (a Subject with
@@ -253,7 +256,8 @@ export function attendancePipeline(
 
   // An account whose outage gate is open holds its records: the member still runs, but is not doing its job.
   const notReadyBecause = (): string | undefined => {
-    if (!member.ready()) return 'the member has not joined the consumer group, or is stopping'
+    const memberWhy = member.notReadyBecause()
+    if (memberWhy !== undefined) return memberWhy
     const down = sink.health().filter((gate) => gate.state === 'down')
     if (down.length === 0) return undefined
     return down

@@ -149,8 +149,20 @@ describe('a Kafka broker restart in the middle of a run', () => {
         line('test', `stopping the broker (${stop} of ${STOPS})`, { outcomes: outcomes() })
         await broker.stopBroker()
         const whenDown = outcomes()
-        await sleep(DOWN_MS)
+        // What /readyz would have said while the broker was down, sampled.
+        const reasons = new Set<string>()
+        for (const until = Date.now() + DOWN_MS; Date.now() < until; ) {
+          await sleep(250)
+          const why = pipeline.notReadyBecause()
+          if (why !== undefined) reasons.add(why.replace(/: .*/, ''))
+        }
+        line('test', 'not ready because (while down)', [...reasons])
         expect(failed).toBeUndefined()
+        expect(
+          [...reasons].some((why) =>
+            /^(writing outcome records to Kafka failed|the Kafka consumer)/.test(why),
+          ),
+        ).toBe(true)
         line('test', 'starting the broker', { outcomes: outcomes() })
         await broker.startBroker()
         line('test', 'the broker is up', { outcomes: outcomes() })
@@ -183,6 +195,7 @@ describe('a Kafka broker restart in the middle of a run', () => {
         () => pipeline.metrics().inFlight === 0 && pipeline.metrics().lag === 0,
         120_000,
       )
+      expect(pipeline.notReadyBecause()).toBeUndefined()
     } catch (error) {
       console.log(`kafkaRestart (seed ${SEED}) member log:\n${lines.join('\n')}`)
       throw error

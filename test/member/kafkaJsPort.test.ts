@@ -135,7 +135,12 @@ const advance = async (scheduler: VirtualTimeScheduler, ms: number) => {
 }
 
 const recordingListener = () => {
-  const seen = { assigned: [] as number[][], records: [] as string[], failed: [] as Error[] }
+  const seen = {
+    assigned: [] as number[][],
+    records: [] as string[],
+    failed: [] as Error[],
+    unavailable: [] as string[],
+  }
   const listener: ConsumerListener = {
     onRecords: (_topic, _partition, records) => {
       seen.records.push(...records.map((r) => r.offset))
@@ -144,6 +149,7 @@ const recordingListener = () => {
     onAssigned: (assignment) => seen.assigned.push(assignment.map((a) => a.partition)),
     onRevoking: async () => undefined,
     onFailed: (error) => seen.failed.push(error),
+    onUnavailable: (reason) => seen.unavailable.push(reason),
   }
   return { listener, seen }
 }
@@ -170,12 +176,16 @@ const started = async (
 
 describe('kafkaJsPort: a consumer that kafkajs restarts, gives up on, or that goes silent', () => {
   it('pause and resume while kafkajs restarts do not throw, and the pause is applied again at the next join', async () => {
-    const { port, consumers } = await started()
+    const { port, consumers, seen } = await started()
     const consumer = consumers[0] as StandInConsumer
     consumer.join([0, 1])
     port.consumer.pause()
     expect(consumer.paused).toBe(true)
     consumer.crash(true)
+    // The member learns that Kafka is away (it reports not ready until the next join).
+    expect(seen.unavailable).toEqual([
+      'the Kafka consumer crashed and is reconnecting: Connection error: connect ECONNREFUSED',
+    ])
     expect(() => port.consumer.resume()).not.toThrow()
     expect(() => port.consumer.pause()).not.toThrow()
     consumer.join([0, 1])
@@ -193,6 +203,9 @@ describe('kafkaJsPort: a consumer that kafkajs restarts, gives up on, or that go
     first.crash(false)
     expect(seen.failed).toEqual([])
     expect(warnings).toEqual(['the Kafka consumer gave up; rebuilding it'])
+    expect(seen.unavailable.at(-1)).toMatch(
+      /^the Kafka consumer gave up after \d+ ms without an answer and is rebuilt: /,
+    )
     await advance(scheduler, 1_000)
     expect(consumers).toHaveLength(2)
     const second = consumers[1] as StandInConsumer

@@ -242,7 +242,7 @@ describe('runMember', () => {
     expect(a.metrics().inFlight).toBe(2)
   })
 
-  it('rides out failed produce requests: the outcome is written once Kafka takes it, and only then committed', async () => {
+  it('rides out failed produce requests: the outcome is written once Kafka takes it, and only then committed; not ready meanwhile', async () => {
     const { kafka, scheduler, start, lines } = setup(
       [2],
       map((r) => result(r, {})),
@@ -252,13 +252,18 @@ describe('runMember', () => {
     )
     const a = start('a')
     await settle()
+    expect(a.notReadyBecause()).toBeUndefined()
     kafka.failSends(3)
     kafka.deliver('a', () => 0, 2)
     await advance(scheduler, 150)
     expect(kafka.committed().get('in/0')).toBeUndefined()
+    // Kafka does not take outcomes: the member is not doing its job, and says so.
+    expect(a.ready()).toBe(false)
+    expect(a.notReadyBecause()).toMatch(/^writing outcome records to Kafka failed [12] times? in a row: /)
     await advance(scheduler, 400)
     expect(kafka.written()).toHaveLength(2)
     expect(kafka.committed().get('in/0')).toBe(2n)
+    expect(a.ready()).toBe(true)
     expect(a.metrics().produceRetries).toBe(3)
     expect(lines.filter((l) => l.msg === 'writing outcome records failed; trying again')).toHaveLength(3)
     expect(lines.filter((l) => l.msg === 'writing outcome records works again')).toEqual([
