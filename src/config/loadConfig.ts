@@ -45,6 +45,10 @@ export const ENV_OVERRIDES: ReadonlyArray<readonly [name: string, to: Override]>
   ['INPUT_TOPICS', (v) => ({ path: ['kafka', 'inputTopics'], value: list(v) })],
   ['RESULTS_TOPIC', (v) => ({ path: ['kafka', 'resultsTopic'], value: v })],
   ['ERRORS_TOPIC', (v) => ({ path: ['kafka', 'errorsTopic'], value: v })],
+  // SASL from the environment, so the password can come from an orchestrator's secret rather than a file.
+  ['KAFKA_SASL_MECHANISM', (v) => ({ path: ['kafka', 'sasl', 'mechanism'], value: v.toLowerCase() })],
+  ['KAFKA_SASL_USERNAME', (v) => ({ path: ['kafka', 'sasl', 'username'], value: v })],
+  ['KAFKA_SASL_PASSWORD', (v) => ({ path: ['kafka', 'sasl', 'password'], value: v })],
   ['HUBSPOT_TOKEN', (v, name) => ({ path: account(name, 'token'), value: v })],
   ['HUBSPOT_CLIENT_ID', (v, name) => ({ path: account(name, 'oauth', 'clientId'), value: v })],
   ['HUBSPOT_CLIENT_SECRET', (v, name) => ({ path: account(name, 'oauth', 'clientSecret'), value: v })],
@@ -58,6 +62,7 @@ export const ENV_OVERRIDES: ReadonlyArray<readonly [name: string, to: Override]>
 
 /** The variables that hold credentials: their raw values are scrubbed from every problem line. */
 export const SECRET_ENV = [
+  'KAFKA_SASL_PASSWORD',
   'HUBSPOT_TOKEN',
   'HUBSPOT_CLIENT_ID',
   'HUBSPOT_CLIENT_SECRET',

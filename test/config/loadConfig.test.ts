@@ -237,6 +237,31 @@ describe('loadConfig', () => {
       oauth: { clientId: secret('cid'), clientSecret: secret('csecret'), refreshToken: secret('rtoken') },
     })
   })
+
+  it('configures SASL from the environment, the password a secret that no problem line shows', () => {
+    const resolved = config(
+      loadConfig({
+        file: writeConfig(fileConfig),
+        env: {
+          HUBSPOT_TOKEN: TOKEN,
+          KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+          KAFKA_SASL_USERNAME: 'svc-attendance',
+          KAFKA_SASL_PASSWORD: 'Sasl-Pass-Z',
+        },
+      }),
+    )
+    expect(resolved.kafka.sasl).toMatchObject({ mechanism: 'scram-sha-512', username: 'svc-attendance' })
+    expect(resolved.kafka.sasl?.password.reveal()).toBe('Sasl-Pass-Z')
+    // Pasted into the wrong variable, the password is still scrubbed (as written, whatever the case).
+    const lines = problems(
+      loadConfig({
+        file: writeConfig(fileConfig),
+        env: { HUBSPOT_TOKEN: TOKEN, KAFKA_SASL_PASSWORD: 'Sasl-Pass-Z', LOG_LEVEL: 'Sasl-Pass-Z' },
+      }),
+    )
+    expect(lines.length).toBeGreaterThan(0)
+    for (const line of lines) expect(line.toLowerCase()).not.toContain('sasl-pass-z')
+  })
 })
 
 describe('loadConfig: kafka.ssl.caFile', () => {
