@@ -18,8 +18,9 @@ import { startSdkPeer } from '../peer/hubspotSdkPeer.js'
  * one outcome-sized record per input with the pipeline's producer settings (idempotent, acks=all: the fair
  * ceiling for a service that must write an outcome per input), (b) the whole pipeline, (c) the SDK peer, over the
  * same records in the same topic. For (b) and (c) the simulator runs in a process of its own, as HubSpot runs on
- * other machines than the pipeline (in-process it took about a tenth of the thread measured). Rates are measured from the moment the member joined its group (so the group join
- * and the first fetch's wait count for none of them) to the last record done; the peer is measured on a time
+ * other machines than the pipeline (in-process it took about a tenth of the thread measured). Rates are measured
+ * from the moment the member joined its group (so the group join and the first fetch's wait count for none of
+ * them) to the last record done; the peer is measured on a time
  * budget instead, since it would take hours for all of them. Then the view a user has: the peer and the pipeline
  * under the same HubSpot limit (190 per 10 s, a Pro private app), each for a fixed time.
  */

@@ -50,8 +50,9 @@ const mapStrings = (
   underSecretKey: boolean,
   onString: (text: string, secret: boolean) => unknown,
 ): unknown => {
+  // A Secret is its text to this walk: hiding twice keeps it hidden, revealing unwraps it.
   if (typeof value === 'string') return onString(value, underSecretKey)
-  if (value instanceof Secret) return value.reveal()
+  if (value instanceof Secret) return onString(value.reveal(), underSecretKey)
   if (Array.isArray(value)) return value.map((item) => mapStrings(item, underSecretKey, onString))
   if (typeof value !== 'object' || value === null || Buffer.isBuffer(value)) return value
   return Object.fromEntries(

@@ -64,7 +64,7 @@ export interface AttendancePipeline {
   readonly events: Observable<PipelineEvent>
   /** Counters now (records in, outcomes, batches, in flight, lag) and the sink's metrics. */
   metrics(): PipelineMetrics
-  /** True once the member joined the group, while it runs and every HubSpot account answers. */
+  /** True once the member joined the group, while it runs, Kafka answers it and every HubSpot account answers. */
   ready(): boolean
   /**
    * Why `ready()` is false (not joined yet, stopping, Kafka away: the consumer reconnecting or outcome writes

@@ -3,6 +3,7 @@ import { isRight } from 'fp-ts/lib/Either.js'
 import { describe, expect, it } from 'vitest'
 import { configSecrets } from '../../src/config/configSecrets.js'
 import { resolvePipelineConfig } from '../../src/config/pipelineConfig.js'
+import { SslOption } from '../../src/config/rules.js'
 import { kafkaConfigOf } from '../../src/streams/kafkaClientConfig.js'
 
 const TOPICS = { brokers: ['k:9092'], groupId: 'g', inputTopics: ['in'], resultsTopic: 'r', errorsTopic: 'e' }
@@ -50,5 +51,9 @@ describe('configSecrets', () => {
       ca: ['PEM-CA'],
     })
     expect(configSecrets(resolved.right).sort()).toEqual(['tok-a', ...hidden].sort())
+    // Decoding the resolved options again (a config handed back to the codec) keeps them hidden.
+    const again = SslOption.decode(resolved.right.kafka.ssl)
+    if (!isRight(again)) throw new Error('the resolved ssl options no longer decode')
+    for (const secret of hidden) expect(JSON.stringify(again.right)).not.toContain(secret)
   })
 })
